@@ -1,0 +1,553 @@
+/* app.c — data directories, configuration, users and agencies. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "app/impl.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/embed.h"
+#include "base/err.h"
+#include "base/id.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "base/log.h"
+
+#define CONFIG_FILE_MAX	(4 * 1024 * 1024)
+
+int
+app_fail(struct app_error *err, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+void
+app_today(char out[11])
+{
+	clock_date(clock_now(), out);
+}
+
+const char *
+app_data_dir(const char *flag)
+{
+	const char *env;
+
+	if (flag != NULL && *flag != '\0')
+		return flag;
+	if ((env = getenv("ROUTECARE_DATA")) != NULL && *env != '\0')
+		return env;
+	return "./routecare-data";
+}
+
+/* ---- configuration ------------------------------------------------------------ */
+
+/* The text of config file `path` ("config/forms/case.json"): from $ROUTECARE_CONFIG
+ * when that directory has it, else the copy compiled into the binary. */
+static int
+config_read(const char *path, struct buf *b, struct app_error *err)
+{
+	const char *dir = getenv("ROUTECARE_CONFIG");
+	const struct embed_file *e;
+	char full[PATH_MAX];
+	int rc;
+
+	if (dir != NULL && *dir != '\0') {
+		if (snprintf(full, sizeof(full), "%s/%s", dir,
+		    path + strlen("config/")) >= (int)sizeof(full))
+			return app_fail(err, RC_EINVALID, "configuration path too long");
+		rc = io_read_file(full, CONFIG_FILE_MAX, b);
+		if (rc == RC_OK)
+			return RC_OK;
+		if (rc != RC_ENOTFOUND)
+			return app_fail(err, rc, "cannot read %s", full);
+	}
+	if ((e = embed_find(path)) == NULL)
+		return app_fail(err, RC_ENOTFOUND, "no configuration file %s", path);
+	return buf_append(b, e->data, e->len) == 0 ? RC_OK : RC_ENOMEM;
+}
+
+static int
+has_prefix_suffix(const char *s, const char *pre, const char *suf)
+{
+	size_t n = strlen(s), sn = strlen(suf);
+
+	return strncmp(s, pre, strlen(pre)) == 0 && n >= sn &&
+	    strcmp(s + n - sn, suf) == 0;
+}
+
+int
+app_config_load(struct app *a, struct app_error *err)
+{
+	struct buf b = BUF_INIT;
+	char msg[256];
+	size_t i;
+	int rc = RC_ENOMEM, pass;
+
+	if ((a->forms = forms_new()) == NULL)
+		goto out;
+	/* lookups first: forms refer to them */
+	for (pass = 0; pass < 2; pass++) {
+		const char *pre = pass == 0 ? "config/lookups/" : "config/forms/";
+
+		for (i = 0; i < embed_count; i++) {
+			const char *path = embed_files[i].path;
+
+			if (!has_prefix_suffix(path, pre, ".json"))
+				continue;
+			buf_reset(&b);
+			if ((rc = config_read(path, &b, err)) != RC_OK)
+				goto out;
+			rc = pass == 0 ?
+			    forms_add_lookup(a->forms, b.p, b.len, msg, sizeof(msg)) :
+			    forms_add_form(a->forms, b.p, b.len, msg, sizeof(msg));
+			if (rc != RC_OK) {
+				rc = app_fail(err, rc, "%s: %s", path, msg);
+				goto out;
+			}
+		}
+	}
+	buf_reset(&b);
+	if ((rc = config_read("config/roles.json", &b, err)) != RC_OK)
+		goto out;
+	if ((rc = policy_load(b.p, b.len, &a->policy, msg, sizeof(msg))) != RC_OK)
+		rc = app_fail(err, rc, "config/roles.json: %s", msg);
+out:
+	buf_free(&b);
+	return rc;
+}
+
+const struct forms *
+app_forms(const struct app *a)
+{
+	return a->forms;
+}
+
+const struct policy *
+app_policy(const struct app *a)
+{
+	return a->policy;
+}
+
+/* ---- locations ------------------------------------------------------------------ */
+
+/* Split one CSV line (no quoting: location files are plain) into at most `max`
+ * fields in place. Returns the number of fields. */
+static size_t
+csv_split(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *p = line, *c;
+
+	while (n < max) {
+		f[n++] = p;
+		if ((c = strchr(p, ',')) == NULL)
+			break;
+		*c = '\0';
+		p = c + 1;
+	}
+	return n;
+}
+
+int
+app_locations_load_csv(struct app *a, const char *csv, size_t n, struct app_error *err)
+{
+	static const char *const langs[] = { "en", "fr", "ar", "es" };
+	char *copy, *line, *save = NULL, *f[8];
+	size_t nf, lineno = 0, i;
+	json_t *names = NULL;
+	char *names_s = NULL;
+	int rc = RC_ENOMEM, level;
+
+	if ((copy = malloc(n + 1)) == NULL)
+		return RC_ENOMEM;
+	memcpy(copy, csv, n);
+	copy[n] = '\0';
+	if ((rc = store_begin(a->store)) != RC_OK)
+		goto out;
+	for (line = strtok_r(copy, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		line[strcspn(line, "\r")] = '\0';
+		if (lineno == 1 || *line == '\0')
+			continue;	/* header */
+		nf = csv_split(line, f, 8);
+		if (nf != 7) {
+			rc = app_fail(err, RC_EINVALID, "locations line %zu: expected 7 "
+			    "columns (code,parent_code,level,name_en,name_fr,name_ar,name_es)",
+			    lineno);
+			goto out;
+		}
+		level = atoi(f[2]);
+		if (*f[0] == '\0' || level < 0 || level > 6) {
+			rc = app_fail(err, RC_EINVALID, "locations line %zu: bad code or "
+			    "level", lineno);
+			goto out;
+		}
+		if ((names = json_object()) == NULL)
+			goto out;
+		for (i = 0; i < 4; i++)
+			json_object_set_new(names, langs[i], json_string(f[3 + i]));
+		if ((names_s = json_dump_compact(names)) == NULL) {
+			rc = RC_ENOMEM;
+			goto out;
+		}
+		if ((rc = store_location_put(a->store, f[0], f[1], level, names_s)) != RC_OK)
+			goto out;
+		free(names_s);
+		names_s = NULL;
+		json_decref(names);
+		names = NULL;
+	}
+	rc = store_commit(a->store);
+out:
+	if (rc != RC_OK)
+		store_rollback(a->store);
+	free(names_s);
+	json_decref(names);
+	free(copy);
+	return rc;
+}
+
+/* ---- opening and creating data directories ------------------------------------- */
+
+static int
+path_join(char *out, size_t outsz, const char *dir, const char *file)
+{
+	return snprintf(out, outsz, "%s/%s", dir, file) < (int)outsz ? 0 : -1;
+}
+
+static int
+app_open_parts(const char *dir, struct app **out, struct app_error *err)
+{
+	char db[PATH_MAX], key[PATH_MAX], msg[256];
+	struct app *a;
+	int rc;
+
+	*out = NULL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return RC_ENOMEM;
+	if (str_copy(a->dir, sizeof(a->dir), dir) != 0 ||
+	    path_join(db, sizeof(db), dir, APP_DB_FILE) != 0 ||
+	    path_join(key, sizeof(key), dir, APP_KEY_FILE) != 0) {
+		rc = app_fail(err, RC_EINVALID, "data directory path too long");
+		goto fail;
+	}
+	if ((rc = vault_open(key, &a->vault)) != RC_OK) {
+		if (rc == RC_ENOTFOUND)
+			rc = app_fail(err, rc, "%s is not a RouteCare data directory "
+			    "(no %s); create one with: routecare init --data %s", dir,
+			    APP_KEY_FILE, dir);
+		else
+			rc = app_fail(err, rc, "cannot use %s/%s: it must be a 32-byte "
+			    "file readable only by its owner (mode 0600)", dir, APP_KEY_FILE);
+		goto fail;
+	}
+	if ((rc = store_open(db, &a->store, msg, sizeof(msg))) != RC_OK) {
+		rc = app_fail(err, rc, "%s", msg);
+		goto fail;
+	}
+	if ((rc = store_migrate(a->store)) != RC_OK) {
+		rc = app_fail(err, rc, "cannot bring the database schema up to date");
+		goto fail;
+	}
+	if ((rc = app_config_load(a, err)) != RC_OK)
+		goto fail;
+	*out = a;
+	return RC_OK;
+fail:
+	app_close(a);
+	return rc;
+}
+
+int
+app_open(const char *dir, struct app **out, struct app_error *err)
+{
+	char db[PATH_MAX];
+	struct stat st;
+
+	*out = NULL;
+	if (path_join(db, sizeof(db), dir, APP_DB_FILE) != 0)
+		return app_fail(err, RC_EINVALID, "data directory path too long");
+	if (stat(db, &st) != 0)
+		return app_fail(err, RC_ENOTFOUND, "%s is not a RouteCare data directory "
+		    "(no %s); create one with: routecare init --data %s", dir, APP_DB_FILE,
+		    dir);
+	return app_open_parts(dir, out, err);
+}
+
+void
+app_close(struct app *a)
+{
+	if (a == NULL)
+		return;
+	store_close(a->store);
+	vault_close(a->vault);
+	forms_free(a->forms);
+	policy_free(a->policy);
+	free(a);
+}
+
+/* A random password of 20 characters from an unambiguous alphabet. */
+static void
+app_random_password(char *out, size_t outsz)
+{
+	static const char alpha[] = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+	size_t i, n = outsz - 1 < 20 ? outsz - 1 : 20;
+
+	for (i = 0; i < n; i++)
+		out[i] = alpha[randombytes_uniform(sizeof(alpha) - 1)];
+	out[n] = '\0';
+}
+
+int
+app_init(const char *dir, const char *admin_name, const char *password, char *pw_out,
+    size_t pw_outsz, struct app_error *err)
+{
+	char db[PATH_MAX], key[PATH_MAX], pw[32];
+	const struct embed_file *loc;
+	struct app_user_new nu = { 0 };
+	struct app *a = NULL;
+	struct stat st;
+	int rc, made_dir = 0;
+
+	if (path_join(db, sizeof(db), dir, APP_DB_FILE) != 0 ||
+	    path_join(key, sizeof(key), dir, APP_KEY_FILE) != 0)
+		return app_fail(err, RC_EINVALID, "data directory path too long");
+	if (stat(db, &st) == 0 || stat(key, &st) == 0)
+		return app_fail(err, RC_EEXIST, "%s already holds a RouteCare data "
+		    "directory; refusing to overwrite it", dir);
+	if (mkdir(dir, 0700) == 0)
+		made_dir = 1;
+	else if (errno != EEXIST)
+		return app_fail(err, RC_EIO, "cannot create %s: %s", dir, strerror(errno));
+	if ((rc = vault_key_create(key)) != RC_OK) {
+		rc = app_fail(err, rc, "cannot create %s", key);
+		goto fail;
+	}
+	if ((rc = app_open_parts(dir, &a, err)) != RC_OK)
+		goto fail;
+	if ((loc = embed_find("config/locations/default.csv")) != NULL &&
+	    (rc = app_locations_load_csv(a, loc->data, loc->len, err)) != RC_OK)
+		goto fail;
+	if (password == NULL) {
+		app_random_password(pw, sizeof(pw));
+		password = pw;
+	}
+	nu.username = admin_name != NULL ? admin_name : "admin";
+	nu.full_name = "Administrator";
+	nu.role = "admin";
+	nu.password = password;
+	if ((rc = app_user_add(a, NULL, &nu, NULL, err)) != RC_OK)
+		goto fail;
+	if (pw_out != NULL && str_copy(pw_out, pw_outsz, password) != 0) {
+		rc = app_fail(err, RC_EINTERNAL, "password buffer too small");
+		goto fail;
+	}
+	app_close(a);
+	sodium_memzero(pw, sizeof(pw));
+	return RC_OK;
+fail:
+	app_close(a);
+	sodium_memzero(pw, sizeof(pw));
+	/* leave nothing half made behind */
+	unlink(db);
+	{
+		char extra[PATH_MAX + 8];
+
+		snprintf(extra, sizeof(extra), "%s-wal", db);
+		unlink(extra);
+		snprintf(extra, sizeof(extra), "%s-shm", db);
+		unlink(extra);
+	}
+	unlink(key);
+	if (made_dir)
+		rmdir(dir);
+	return rc;
+}
+
+/* ---- users and agencies ------------------------------------------------------- */
+
+static int
+username_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 3 || n > 63)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int
+code_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 2 || n > 31)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+int
+app_agency_add(struct app *a, const char *code, const char *name, char *id_out,
+    struct app_error *err)
+{
+	struct store_agency ag = { 0 };
+	int rc;
+
+	if (code == NULL || !code_ok(code))
+		return app_fail(err, RC_EINVALID, "agency code must be 2 to 31 letters, "
+		    "digits, '-' or '_'");
+	if (name == NULL || *name == '\0')
+		name = code;
+	id_uuid4(ag.id);
+	str_copy(ag.code, sizeof(ag.code), code);
+	if (str_copy(ag.name, sizeof(ag.name), name) != 0)
+		return app_fail(err, RC_EINVALID, "agency name longer than %zu bytes",
+		    sizeof(ag.name) - 1);
+	ag.created_at = clock_now();
+	rc = store_agency_insert(a->store, &ag);
+	if (rc == RC_EEXIST)
+		return app_fail(err, rc, "agency %s already exists", code);
+	if (rc != RC_OK)
+		return app_fail(err, rc, "cannot store the agency");
+	if (id_out != NULL)
+		memcpy(id_out, ag.id, ID_SIZE);
+	return RC_OK;
+}
+
+int
+app_user_add(struct app *a, const struct app_actor *by, const struct app_user_new *nu,
+    char *id_out, struct app_error *err)
+{
+	static const char *const languages[] = { "en", "fr", "ar", "es" };
+	struct store_user u = { 0 };
+	struct store_agency ag;
+	size_t i;
+	int rc;
+
+	if (by != NULL && !policy_allows(a->policy, &by->pu, "user.manage", NULL, NULL))
+		return app_fail(err, RC_EDENIED, "your role may not manage users");
+	if (nu->username == NULL || !username_ok(nu->username))
+		return app_fail(err, RC_EINVALID, "username must be 3 to 63 characters: "
+		    "lowercase letters, digits, '.', '_' or '-'");
+	if (nu->role == NULL || !policy_role_exists(a->policy, nu->role)) {
+		struct buf b = BUF_INIT;
+		const char *r;
+
+		for (i = 0; (r = policy_role_at(a->policy, i)) != NULL; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "", r);
+		rc = app_fail(err, RC_EINVALID, "unknown role; the roles are: %s",
+		    b.p ? b.p : "");
+		buf_free(&b);
+		return rc;
+	}
+	if (nu->password == NULL || strlen(nu->password) < APP_PASSWORD_MIN)
+		return app_fail(err, RC_EINVALID, "password must be at least %d characters",
+		    APP_PASSWORD_MIN);
+	if (strlen(nu->password) > 1024)
+		return app_fail(err, RC_EINVALID, "password longer than 1024 characters");
+	if (nu->language != NULL) {
+		for (i = 0; i < 4; i++)
+			if (strcmp(nu->language, languages[i]) == 0)
+				break;
+		if (i == 4)
+			return app_fail(err, RC_EINVALID, "language must be en, fr, ar or es");
+	}
+	if (strcmp(nu->role, "admin") != 0 && (nu->agency == NULL || *nu->agency == '\0'))
+		return app_fail(err, RC_EINVALID, "an agency is required for role %s",
+		    nu->role);
+	if (nu->location_code != NULL && *nu->location_code != '\0' &&
+	    store_location_exists(a->store, nu->location_code) != 1)
+		return app_fail(err, RC_EINVALID, "unknown location code");
+
+	id_uuid4(u.id);
+	str_copy(u.username, sizeof(u.username), nu->username);
+	if (str_copy(u.full_name, sizeof(u.full_name), nu->full_name ? nu->full_name : "")
+	    != 0)
+		return app_fail(err, RC_EINVALID, "full name too long");
+	str_copy(u.role, sizeof(u.role), nu->role);
+	str_copy(u.location_code, sizeof(u.location_code),
+	    nu->location_code ? nu->location_code : "");
+	str_copy(u.language, sizeof(u.language), nu->language ? nu->language : "en");
+	if (crypto_pwhash_str(u.password_hash, nu->password, strlen(nu->password),
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return app_fail(err, RC_ENOMEM, "not enough memory to hash the password");
+	u.created_at = u.updated_at = clock_now();
+
+	if ((rc = store_begin(a->store)) != RC_OK)
+		return app_fail(err, rc, "database busy");
+	if (nu->agency != NULL && *nu->agency != '\0') {
+		rc = store_agency_get(a->store, nu->agency, &ag);
+		if (rc == RC_ENOTFOUND) {
+			rc = app_agency_add(a, nu->agency, NULL, ag.id, err);
+			if (rc == RC_OK)
+				log_info("created agency %s", nu->agency);
+		}
+		if (rc != RC_OK)
+			goto fail;
+		memcpy(u.agency_id, ag.id, ID_SIZE);
+	}
+	rc = store_user_insert(a->store, &u);
+	if (rc == RC_EEXIST) {
+		rc = app_fail(err, rc, "username %s is taken", nu->username);
+		goto fail;
+	}
+	if (rc != RC_OK || (rc = store_commit(a->store)) != RC_OK) {
+		rc = app_fail(err, rc, "cannot store the user");
+		goto fail;
+	}
+	if (id_out != NULL)
+		memcpy(id_out, u.id, ID_SIZE);
+	sodium_memzero(u.password_hash, sizeof(u.password_hash));
+	return RC_OK;
+fail:
+	store_rollback(a->store);
+	sodium_memzero(u.password_hash, sizeof(u.password_hash));
+	return rc;
+}
+
+int
+app_actor_get(struct app *a, const char *username, struct app_actor *out,
+    struct app_error *err)
+{
+	struct store_user u;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = store_user_get_by_name(a->store, username, &u);
+	if (rc == RC_ENOTFOUND)
+		return app_fail(err, rc, "no user named %s", username);
+	if (rc != RC_OK)
+		return app_fail(err, rc, "cannot read users");
+	sodium_memzero(u.password_hash, sizeof(u.password_hash));
+	if (u.disabled)
+		return app_fail(err, RC_EDENIED, "user %s is disabled", username);
+	memcpy(out->pu.id, u.id, ID_SIZE);
+	str_copy(out->pu.role, sizeof(out->pu.role), u.role);
+	memcpy(out->pu.agency_id, u.agency_id, ID_SIZE);
+	str_copy(out->pu.location_code, sizeof(out->pu.location_code), u.location_code);
+	str_copy(out->username, sizeof(out->username), u.username);
+	str_copy(out->language, sizeof(out->language), u.language);
+	return RC_OK;
+}

@@ -1,0 +1,31 @@
+/*
+ * json.h — JSON at the boundary: parsing with limits, small jansson helpers.
+ *
+ * Bodies from outside (HTTP, stdin, files) go through json_parse_bounded(), which
+ * refuses input over a byte limit or nested deeper than a depth limit before jansson
+ * sees it, and returns a message that names the problem (never the input itself).
+ */
+#ifndef BASE_JSON_H
+#define BASE_JSON_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#define JSON_BODY_MAX	(1024 * 1024)	/* default byte limit for a request body */
+#define JSON_DEPTH_MAX	32		/* default nesting limit */
+
+/*
+ * Parse `n` bytes at `s` into `*out` (caller owns, json_decref). Returns RC_OK,
+ * RC_ETOOBIG (over `max_bytes` or deeper than `max_depth`) or RC_EINVALID (not JSON,
+ * or not an object when `want_object`); `msg` (size `msgsz`) then says why.
+ */
+int	json_parse_bounded(const char *s, size_t n, size_t max_bytes, int max_depth,
+	    int want_object, json_t **out, char *msg, size_t msgsz);
+
+/* The string member `key` of `o`, or NULL when absent or not a string. */
+const char *json_get_str(const json_t *o, const char *key);
+
+/* Serialise compactly with sorted keys; caller frees. NULL on failure. */
+char	*json_dump_compact(const json_t *j);
+
+#endif

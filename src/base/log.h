@@ -1,0 +1,21 @@
+/*
+ * log.h — operational log lines on stderr.
+ *
+ * Never pass a child's data, a name, a password or a key to these functions: log ids,
+ * counts, codes and field ids only.
+ */
+#ifndef BASE_LOG_H
+#define BASE_LOG_H
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+void	log_set_level(enum log_level lvl);
+void	log_msg(enum log_level lvl, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...)	log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,710 @@
+/* cli.c — commands, options and output of the routecare program. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "app/app.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "cli/cli.h"
+
+#ifndef ROUTECARE_VERSION
+#define ROUTECARE_VERSION "0.0.0"
+#endif
+
+#define CLI_OPTS_MAX	16
+#define DEMO_PASSWORD	"routecare-demo"
+
+/* The parsed options of one command: each known long option and its value. */
+struct cli_opts {
+	const char	*names[CLI_OPTS_MAX];	/* "data", "as", ... (no dashes) */
+	int		 takes_value[CLI_OPTS_MAX];
+	const char	*values[CLI_OPTS_MAX];
+	int		 seen[CLI_OPTS_MAX];
+	size_t		 n;
+	char		*args[8];		/* positional arguments */
+	size_t		 nargs;
+};
+
+struct cli_command {
+	const char	*name;			/* "case add" */
+	const char	*usage;
+	const char	*help;
+	const char	*options;		/* "data= as= query=" (= takes a value) */
+	size_t		 min_args, max_args;
+	int		(*run)(struct cli_opts *o);
+};
+
+static const struct cli_command *cli_current;
+
+static int
+cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+cli_error(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("routecare: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+static int
+cli_usage_error(const char *what)
+{
+	cli_error(CLI_USAGE, "%s", what);
+	if (cli_current != NULL)
+		fprintf(stderr, "usage: %s\n", cli_current->usage);
+	return CLI_USAGE;
+}
+
+/* Exit status for an app error, after printing its message and field problems. */
+static int
+cli_app_error(int rc, const struct app_error *err)
+{
+	size_t i;
+	int status;
+
+	switch (rc) {
+	case RC_EINVALID:
+	case RC_ETOOBIG:
+	case RC_ECONFLICT:
+	case RC_EEXIST:
+		status = CLI_USAGE;
+		break;
+	default:
+		status = CLI_FAIL;
+	}
+	cli_error(status, "%s", err->message[0] ? err->message : rc_name(rc));
+	for (i = 0; rc == RC_EINVALID && i < err->fields.n; i++)
+		fprintf(stderr, "  %s: %s\n", err->fields.e[i].field[0] ?
+		    err->fields.e[i].field : "(record)", err->fields.e[i].problem);
+	if (rc == RC_EINVALID && err->fields.dropped > 0)
+		fprintf(stderr, "  ... and %zu more problems\n", err->fields.dropped);
+	return status;
+}
+
+static const char *
+opt(const struct cli_opts *o, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (strcmp(o->names[i], name) == 0)
+			return o->values[i];
+	return NULL;
+}
+
+/* Parse argv against the command's option list. Returns 0 or CLI_USAGE. */
+static int
+cli_parse(const struct cli_command *c, int argc, char **argv, struct cli_opts *o)
+{
+	char spec[256], *tok, *save = NULL;
+	size_t i;
+	int k;
+
+	memset(o, 0, sizeof(*o));
+	if (str_copy(spec, sizeof(spec), c->options) != 0)
+		return CLI_USAGE;
+	for (tok = strtok_r(spec, " ", &save); tok != NULL && o->n < CLI_OPTS_MAX;
+	    tok = strtok_r(NULL, " ", &save)) {
+		size_t len = strlen(tok);
+		static char store[CLI_OPTS_MAX][32];
+
+		o->takes_value[o->n] = len > 0 && tok[len - 1] == '=';
+		if (o->takes_value[o->n])
+			tok[len - 1] = '\0';
+		str_copy(store[o->n], sizeof(store[o->n]), tok);
+		o->names[o->n] = store[o->n];
+		o->n++;
+	}
+	for (k = 0; k < argc; k++) {
+		char *a = argv[k], *eq;
+
+		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+			if (strcmp(a, "--") == 0) {
+				k++;
+			} else if (a[0] == '-' && a[1] != '\0') {
+				char m[128];
+
+				snprintf(m, sizeof(m), "unknown option %.64s", a);
+				return cli_usage_error(m);
+			}
+			for (; k < argc && (strcmp(a, "--") == 0 || argv[k][0] != '-' ||
+			    argv[k][1] == '\0'); k++) {
+				if (o->nargs == sizeof(o->args) / sizeof(o->args[0]))
+					return cli_usage_error("too many arguments");
+				o->args[o->nargs++] = argv[k];
+				if (strcmp(a, "--") != 0)
+					break;
+			}
+			continue;
+		}
+		a += 2;
+		eq = strchr(a, '=');
+		for (i = 0; i < o->n; i++) {
+			size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+
+			if (strlen(o->names[i]) == nl && strncmp(o->names[i], a, nl) == 0)
+				break;
+		}
+		if (i == o->n) {
+			char m[128];
+
+			snprintf(m, sizeof(m), "unknown option --%.64s", a);
+			return cli_usage_error(m);
+		}
+		if (o->seen[i]) {
+			char m[128];
+
+			snprintf(m, sizeof(m), "--%s given twice", o->names[i]);
+			return cli_usage_error(m);
+		}
+		o->seen[i] = 1;
+		if (!o->takes_value[i]) {
+			if (eq != NULL) {
+				char m[128];
+
+				snprintf(m, sizeof(m), "--%s takes no value", o->names[i]);
+				return cli_usage_error(m);
+			}
+			o->values[i] = "1";
+			continue;
+		}
+		if (eq != NULL)
+			o->values[i] = eq + 1;
+		else if (k + 1 < argc)
+			o->values[i] = argv[++k];
+		else {
+			char m[128];
+
+			snprintf(m, sizeof(m), "--%s needs a value", o->names[i]);
+			return cli_usage_error(m);
+		}
+	}
+	if (o->nargs < c->min_args)
+		return cli_usage_error("missing argument");
+	if (o->nargs > c->max_args)
+		return cli_usage_error("too many arguments");
+	return 0;
+}
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+/* Read a password file: its first line, without the line end. */
+static int
+cli_read_password(const char *path, char *out, size_t outsz)
+{
+	struct buf b = BUF_INIT;
+	int rc = io_read_file(path, 4096, &b);
+	size_t n;
+
+	if (rc != RC_OK) {
+		buf_wipe(&b);
+		if (rc == RC_ETOOBIG)
+			return cli_error(CLI_USAGE, "password file %s is too large", path);
+		return cli_error(CLI_USAGE, "cannot read password file %s: %s", path,
+		    rc == RC_ENOTFOUND ? "no such file" : strerror(errno));
+	}
+	n = strcspn(b.p, "\r\n");
+	if (n == 0 || n >= outsz) {
+		buf_wipe(&b);
+		return cli_error(CLI_USAGE, "password file %s: the first line must hold "
+		    "the password (1 to %zu characters)", path, outsz - 1);
+	}
+	memcpy(out, b.p, n);
+	out[n] = '\0';
+	buf_wipe(&b);
+	return 0;
+}
+
+static void
+cli_print_json(const json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII * 0);
+
+	if (s != NULL) {
+		puts(s);
+		free(s);
+	}
+}
+
+/* Read stdin as {"data": {...}}; `*data` borrowed from `*root` (caller decrefs root). */
+static int
+cli_read_body(json_t **root, json_t **data)
+{
+	struct buf b = BUF_INIT;
+	char msg[200];
+	int rc;
+
+	*root = *data = NULL;
+	rc = io_read_stream(stdin, JSON_BODY_MAX, &b);
+	if (rc == RC_ETOOBIG) {
+		buf_wipe(&b);
+		return cli_error(CLI_USAGE, "input too large: the limit is %d bytes",
+		    JSON_BODY_MAX);
+	}
+	if (rc != RC_OK) {
+		buf_wipe(&b);
+		return cli_error(CLI_FAIL, "cannot read standard input");
+	}
+	rc = json_parse_bounded(b.p, b.len, JSON_BODY_MAX, JSON_DEPTH_MAX, 1, root, msg,
+	    sizeof(msg));
+	buf_wipe(&b);
+	if (rc != RC_OK)
+		return cli_error(CLI_USAGE, "standard input: %s", msg);
+	*data = json_object_get(*root, "data");
+	if (!json_is_object(*data) || json_object_size(*root) != 1) {
+		json_decref(*root);
+		*root = *data = NULL;
+		return cli_error(CLI_USAGE, "standard input: expected {\"data\": {...}} "
+		    "with the case fields inside \"data\"");
+	}
+	return 0;
+}
+
+/* Open the data directory and resolve --as. */
+static int
+cli_open_as(const struct cli_opts *o, struct app **a, struct app_actor *actor)
+{
+	struct app_error err = { 0 };
+	const char *as = opt(o, "as");
+	int rc;
+
+	*a = NULL;
+	if (as == NULL || *as == '\0')
+		return cli_usage_error("--as USER is required: the user on whose behalf "
+		    "to act");
+	if ((rc = app_open(app_data_dir(opt(o, "data")), a, &err)) != RC_OK)
+		return cli_app_error(rc, &err);
+	if ((rc = app_actor_get(*a, as, actor, &err)) != RC_OK) {
+		app_close(*a);
+		*a = NULL;
+		return cli_app_error(rc, &err);
+	}
+	return 0;
+}
+
+/* ---- commands -------------------------------------------------------------------- */
+
+static int
+cmd_init(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	const char *dir = app_data_dir(opt(o, "data"));
+	const char *pwfile = opt(o, "password-file");
+	const char *admin = opt(o, "admin") ? opt(o, "admin") : "admin";
+	char pw[1100] = "", shown[64] = "";
+	int rc;
+
+	if (pwfile != NULL && (rc = cli_read_password(pwfile, pw, sizeof(pw))) != 0)
+		return rc;
+	rc = app_init(dir, admin, pwfile ? pw : NULL, shown, sizeof(shown), &err);
+	sodium_memzero(pw, sizeof(pw));
+	if (rc != RC_OK) {
+		sodium_memzero(shown, sizeof(shown));
+		return cli_app_error(rc == RC_EEXIST ? RC_EIO : rc, &err);
+	}
+	printf("Created RouteCare data directory %s\n", dir);
+	printf("Administrator: %s\n", admin);
+	if (pwfile == NULL)
+		printf("Password: %s\n(shown once: keep it somewhere safe)\n", shown);
+	sodium_memzero(shown, sizeof(shown));
+	return CLI_OK;
+}
+
+static int
+cmd_user_add(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app_user_new nu = { 0 };
+	struct app *a = NULL;
+	char pw[1100], id[ID_SIZE];
+	int rc;
+
+	if (opt(o, "username") == NULL || opt(o, "role") == NULL ||
+	    opt(o, "password-file") == NULL)
+		return cli_usage_error("--username, --role and --password-file are required");
+	if ((rc = cli_read_password(opt(o, "password-file"), pw, sizeof(pw))) != 0)
+		return rc;
+	if ((rc = app_open(app_data_dir(opt(o, "data")), &a, &err)) != RC_OK) {
+		sodium_memzero(pw, sizeof(pw));
+		return cli_app_error(rc, &err);
+	}
+	nu.username = opt(o, "username");
+	nu.full_name = opt(o, "name");
+	nu.role = opt(o, "role");
+	nu.agency = opt(o, "agency");
+	nu.location_code = opt(o, "location");
+	nu.language = opt(o, "language");
+	nu.password = pw;
+	rc = app_user_add(a, NULL, &nu, id, &err);
+	sodium_memzero(pw, sizeof(pw));
+	app_close(a);
+	if (rc != RC_OK)
+		return cli_app_error(rc, &err);
+	printf("{\"data\":{\"id\":\"%s\",\"username\":\"%s\"}}\n", id, nu.username);
+	return CLI_OK;
+}
+
+static int
+cmd_agency_add(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app *a = NULL;
+	char id[ID_SIZE];
+	int rc;
+
+	if (opt(o, "code") == NULL)
+		return cli_usage_error("--code is required");
+	if ((rc = app_open(app_data_dir(opt(o, "data")), &a, &err)) != RC_OK)
+		return cli_app_error(rc, &err);
+	rc = app_agency_add(a, opt(o, "code"), opt(o, "name"), id, &err);
+	app_close(a);
+	if (rc != RC_OK)
+		return cli_app_error(rc, &err);
+	printf("{\"data\":{\"id\":\"%s\",\"code\":\"%s\"}}\n", id, opt(o, "code"));
+	return CLI_OK;
+}
+
+static int
+cmd_case_add(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app_actor actor;
+	struct app *a = NULL;
+	json_t *root = NULL, *data, *out = NULL;
+	int rc;
+
+	if ((rc = cli_open_as(o, &a, &actor)) != 0)
+		return rc;
+	if ((rc = cli_read_body(&root, &data)) != 0)
+		goto out;
+	if ((rc = app_case_create(a, &actor, data, &out, &err)) != RC_OK) {
+		rc = cli_app_error(rc, &err);
+		goto out;
+	}
+	root = (json_decref(root), json_pack("{s:O}", "data", out));
+	cli_print_json(root);
+	rc = CLI_OK;
+out:
+	json_decref(root);
+	json_decref(out);
+	app_close(a);
+	return rc;
+}
+
+static int
+cmd_case_show(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app_actor actor;
+	struct app *a = NULL;
+	json_t *out = NULL, *env = NULL;
+	int rc;
+
+	if ((rc = cli_open_as(o, &a, &actor)) != 0)
+		return rc;
+	rc = opt(o, "history") ?
+	    app_case_history(a, &actor, o->args[0], &out, &err) :
+	    app_case_get(a, &actor, o->args[0], &out, &err);
+	if (rc != RC_OK) {
+		rc = cli_app_error(rc, &err);
+		goto out;
+	}
+	env = json_pack("{s:O}", "data", out);
+	cli_print_json(env);
+	rc = CLI_OK;
+out:
+	json_decref(env);
+	json_decref(out);
+	app_close(a);
+	return rc;
+}
+
+static int
+parse_int(const char *s, const char *what, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		char m[128];
+
+		snprintf(m, sizeof(m), "%s must be a whole number from %" PRId64 " to %"
+		    PRId64, what, min, max);
+		return cli_usage_error(m);
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+cmd_case_list(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app_case_query q = { 0 };
+	struct app_actor actor;
+	struct app *a = NULL;
+	json_t *out = NULL;
+	int rc;
+
+	if (opt(o, "page") && (rc = parse_int(opt(o, "page"), "--page", 1, 1000000,
+	    &q.page)) != 0)
+		return rc;
+	if (opt(o, "per") && (rc = parse_int(opt(o, "per"), "--per", 1, 100, &q.per)) != 0)
+		return rc;
+	if ((rc = cli_open_as(o, &a, &actor)) != 0)
+		return rc;
+	q.text = opt(o, "query");
+	q.status = opt(o, "status");
+	q.risk_level = opt(o, "risk-level");
+	q.sex = opt(o, "sex");
+	q.age_band = opt(o, "age-band");
+	q.location = opt(o, "location");
+	if ((rc = app_case_list(a, &actor, &q, &out, &err)) != RC_OK) {
+		rc = cli_app_error(rc, &err);
+		goto out;
+	}
+	cli_print_json(out);
+	rc = CLI_OK;
+out:
+	json_decref(out);
+	app_close(a);
+	return rc;
+}
+
+static int
+cmd_case_update(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app_actor actor;
+	struct app *a = NULL;
+	json_t *root = NULL, *data, *out = NULL, *env = NULL;
+	int64_t rev;
+	int rc;
+
+	if (opt(o, "rev") == NULL)
+		return cli_usage_error("--rev N is required: the revision you read");
+	if ((rc = parse_int(opt(o, "rev"), "--rev", 1, INT64_MAX, &rev)) != 0)
+		return rc;
+	if ((rc = cli_open_as(o, &a, &actor)) != 0)
+		return rc;
+	if ((rc = cli_read_body(&root, &data)) != 0)
+		goto out;
+	if ((rc = app_case_update(a, &actor, o->args[0], rev, data, &out, &err)) != RC_OK) {
+		rc = cli_app_error(rc, &err);
+		goto out;
+	}
+	env = json_pack("{s:O}", "data", out);
+	cli_print_json(env);
+	rc = CLI_OK;
+out:
+	json_decref(env);
+	json_decref(root);
+	json_decref(out);
+	app_close(a);
+	return rc;
+}
+
+static int
+cmd_demo(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	const char *dir = app_data_dir(opt(o, "data"));
+	struct app *a = NULL;
+	json_t *logins = NULL, *l;
+	char pw[1100] = DEMO_PASSWORD, admin_pw[64] = "";
+	int64_t ncases = 200, seed = 1;
+	size_t i;
+	int rc;
+
+	if (opt(o, "cases") && (rc = parse_int(opt(o, "cases"), "--cases", 0, 1000000,
+	    &ncases)) != 0)
+		return rc;
+	if (opt(o, "seed") && (rc = parse_int(opt(o, "seed"), "--seed", 0, INT64_MAX,
+	    &seed)) != 0)
+		return rc;
+	if (opt(o, "password-file") &&
+	    (rc = cli_read_password(opt(o, "password-file"), pw, sizeof(pw))) != 0)
+		return rc;
+	rc = app_open(dir, &a, &err);
+	if (rc == RC_ENOTFOUND) {
+		memset(&err, 0, sizeof(err));
+		if ((rc = app_init(dir, "admin", NULL, admin_pw, sizeof(admin_pw), &err)) !=
+		    RC_OK)
+			return cli_app_error(rc, &err);
+		printf("Created RouteCare data directory %s\n", dir);
+		printf("Administrator: admin  password: %s (shown once)\n", admin_pw);
+		sodium_memzero(admin_pw, sizeof(admin_pw));
+		rc = app_open(dir, &a, &err);
+	}
+	if (rc != RC_OK)
+		return cli_app_error(rc, &err);
+	rc = app_demo_load(a, pw, (int)ncases, (uint64_t)seed, &logins, &err);
+	app_close(a);
+	if (rc != RC_OK) {
+		sodium_memzero(pw, sizeof(pw));
+		return cli_app_error(rc, &err);
+	}
+	printf("Loaded fictional demo data into %s: %lld cases.\n", dir, (long long)ncases);
+	printf("\n  %-22s %-18s %s\n", "username", "role", "agency");
+	json_array_foreach(logins, i, l)
+		printf("  %-22s %-18s %s\n", json_get_str(l, "username"),
+		    json_get_str(l, "role"), json_get_str(l, "agency") ?
+		    json_get_str(l, "agency") : "-");
+	if (opt(o, "password-file") == NULL)
+		printf("\nEvery demo user has the password: %s\n", DEMO_PASSWORD);
+	printf("Try: routecare case list --data %s --as horizon.cw1\n", dir);
+	sodium_memzero(pw, sizeof(pw));
+	json_decref(logins);
+	return CLI_OK;
+}
+
+static int cmd_help(struct cli_opts *o);
+
+static const struct cli_command cli_commands[] = {
+	{ "init", "routecare init [--data DIR] [--admin NAME] [--password-file FILE]",
+	  "Create a new data directory: database, master.key (mode 0600) and the first\n"
+	  "administrator. Without --password-file a random password is printed once.\n"
+	  "Refuses to touch a directory that already holds RouteCare data.",
+	  "data= admin= password-file=", 0, 0, cmd_init },
+	{ "user add", "routecare user add --username U --role ROLE --agency CODE "
+	  "[--location CODE] [--name \"FULL NAME\"] [--language en|fr|ar|es] "
+	  "--password-file FILE [--data DIR]",
+	  "Create a user. Roles: caseworker, supervisor, ftr_officer, ct_officer,\n"
+	  "referral_partner, mne_officer, dpo, admin. The agency is created when new.\n"
+	  "The password (at least 10 characters) is the first line of FILE.",
+	  "data= username= role= agency= location= name= language= password-file=", 0, 0,
+	  cmd_user_add },
+	{ "agency add", "routecare agency add --code CODE [--name NAME] [--data DIR]",
+	  "Create an agency.", "data= code= name=", 0, 0, cmd_agency_add },
+	{ "case add", "routecare case add --as USER [--data DIR] < case.json",
+	  "Register a case. Standard input holds {\"data\": {...fields...}}, checked\n"
+	  "against the case form (config/forms/case.json). Prints the id, short id, rev.",
+	  "data= as=", 0, 0, cmd_case_add },
+	{ "case show", "routecare case show --as USER [--history] [--data DIR] ID",
+	  "Show a case by id or short id, with the fields USER may see. --history\n"
+	  "lists its revisions instead: who changed which fields, when.",
+	  "data= as= history", 1, 1, cmd_case_show },
+	{ "case list", "routecare case list --as USER [--query TEXT] [--status S] "
+	  "[--risk-level R] [--sex S] [--age-band B] [--location CODE] [--page N] "
+	  "[--per N] [--data DIR]",
+	  "List the cases USER may see, newest first. --query finds names in any\n"
+	  "script (whole words or their beginnings) or a short id.",
+	  "data= as= query= status= risk-level= sex= age-band= location= page= per=", 0, 0,
+	  cmd_case_list },
+	{ "case update", "routecare case update --as USER --rev N [--data DIR] ID < patch.json",
+	  "Change a case. Standard input holds {\"data\": {...changed fields...}};\n"
+	  "a field set to null is removed. N is the revision you read: if someone saved\n"
+	  "since, nothing is written and the exit status is 2 (conflict).",
+	  "data= as= rev=", 1, 1, cmd_case_update },
+	{ "demo", "routecare demo [--data DIR] [--cases N] [--seed S] [--password-file FILE]",
+	  "Create the data directory if needed and load fictional demo data: three\n"
+	  "agencies, users of every role and N (200) generated cases.",
+	  "data= cases= seed= password-file=", 0, 0, cmd_demo },
+	{ "help", "routecare help [COMMAND]", "Show the commands, or one command's usage.",
+	  "", 0, 2, cmd_help },
+};
+#define CLI_NCOMMANDS	(sizeof(cli_commands) / sizeof(cli_commands[0]))
+
+static void
+cli_overview(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "routecare %s: case management for children on the move\n\n",
+	    ROUTECARE_VERSION);
+	fprintf(f, "Commands:\n");
+	for (i = 0; i < CLI_NCOMMANDS; i++)
+		fprintf(f, "  %s\n", cli_commands[i].usage);
+	fprintf(f, "\nEvery command takes --data DIR (default $ROUTECARE_DATA, else "
+	    "./routecare-data).\nExit status: 0 done, 1 failed, 2 usage or bad input.\n"
+	    "routecare help COMMAND tells more.\n");
+}
+
+static int
+cmd_help(struct cli_opts *o)
+{
+	char name[64];
+	size_t i;
+
+	if (o->nargs == 0) {
+		cli_overview(stdout);
+		return CLI_OK;
+	}
+	snprintf(name, sizeof(name), "%s%s%s", o->args[0], o->nargs > 1 ? " " : "",
+	    o->nargs > 1 ? o->args[1] : "");
+	for (i = 0; i < CLI_NCOMMANDS; i++) {
+		if (strcmp(cli_commands[i].name, name) == 0 ||
+		    (o->nargs == 1 && strncmp(cli_commands[i].name, name, strlen(name)) == 0
+		    && cli_commands[i].name[strlen(name)] == ' ')) {
+			printf("usage: %s\n\n%s\n\n", cli_commands[i].usage,
+			    cli_commands[i].help);
+			if (o->nargs == 2 || strchr(cli_commands[i].name, ' ') == NULL)
+				return CLI_OK;
+		}
+	}
+	for (i = 0; i < CLI_NCOMMANDS; i++)
+		if (strncmp(cli_commands[i].name, name, strlen(name)) == 0)
+			return CLI_OK;
+	return cli_error(CLI_USAGE, "no command \"%s\"; try: routecare help", name);
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	const struct cli_command *c = NULL;
+	struct cli_opts o;
+	size_t i, used = 0;
+
+	if (argc < 2) {
+		cli_overview(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("routecare %s\n", ROUTECARE_VERSION);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		cli_overview(stdout);
+		return CLI_OK;
+	}
+	for (i = 0; i < CLI_NCOMMANDS && c == NULL; i++) {
+		const char *n = cli_commands[i].name, *sp = strchr(n, ' ');
+
+		if (sp == NULL && strcmp(n, argv[1]) == 0) {
+			c = &cli_commands[i];
+			used = 2;
+		} else if (sp != NULL && argc >= 3 &&
+		    strlen(argv[1]) == (size_t)(sp - n) &&
+		    strncmp(n, argv[1], (size_t)(sp - n)) == 0 &&
+		    strcmp(sp + 1, argv[2]) == 0) {
+			c = &cli_commands[i];
+			used = 3;
+		}
+	}
+	if (c == NULL) {
+		cli_error(CLI_USAGE, "unknown command \"%s%s%s\"", argv[1],
+		    argc >= 3 && argv[2][0] != '-' ? " " : "",
+		    argc >= 3 && argv[2][0] != '-' ? argv[2] : "");
+		cli_overview(stderr);
+		return CLI_USAGE;
+	}
+	cli_current = c;
+	if (cli_parse(c, argc - (int)used, argv + used, &o) != 0)
+		return CLI_USAGE;
+	return c->run(&o);
+}

@@ -1,0 +1,178 @@
+/* names.c — name normalisation with ICU. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utf8.h>
+
+#include "base/err.h"
+#include "domain/names.h"
+
+/* Arabic letters written several ways for one name: fold them to one form. */
+static UChar32
+names_fold_arabic(UChar32 c)
+{
+	switch (c) {
+	case 0x0622: case 0x0623: case 0x0625: case 0x0671:	/* alef forms */
+		return 0x0627;
+	case 0x0629:						/* taa marbuta */
+		return 0x0647;
+	case 0x0649:						/* alef maqsura */
+		return 0x064A;
+	case 0x0624:						/* waw with hamza */
+		return 0x0648;
+	case 0x0626:						/* yeh with hamza */
+		return 0x064A;
+	default:
+		return c;
+	}
+}
+
+int
+names_normalise(const char *in, struct buf *out)
+{
+	const UNormalizer2 *nfkd;
+	UErrorCode err = U_ZERO_ERROR;
+	UChar *u = NULL, *d = NULL;
+	int32_t ulen, dlen, i;
+	int rc = RC_ENOMEM, space = 0, any = 0;
+	size_t inlen = strlen(in);
+
+	if (inlen > (size_t)INT32_MAX / 4)
+		return RC_ETOOBIG;
+	if ((nfkd = unorm2_getNFKDInstance(&err)) == NULL || U_FAILURE(err))
+		return RC_EINTERNAL;
+
+	/* UTF-8 to UTF-16, refusing ill-formed input */
+	u_strFromUTF8(NULL, 0, &ulen, in, (int32_t)inlen, &err);
+	if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
+		return RC_EINVALID;
+	err = U_ZERO_ERROR;
+	if ((u = malloc(((size_t)ulen + 1) * sizeof(UChar))) == NULL)
+		goto fail;
+	u_strFromUTF8(u, ulen + 1, NULL, in, (int32_t)inlen, &err);
+	if (U_FAILURE(err)) {
+		rc = RC_EINVALID;
+		goto fail;
+	}
+
+	/* case fold first (it may change length), then decompose */
+	dlen = u_strFoldCase(NULL, 0, u, ulen, U_FOLD_CASE_DEFAULT, &err);
+	if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
+		goto fail;
+	err = U_ZERO_ERROR;
+	{
+		UChar *f = malloc(((size_t)dlen + 1) * sizeof(UChar));
+
+		if (f == NULL)
+			goto fail;
+		u_strFoldCase(f, dlen + 1, u, ulen, U_FOLD_CASE_DEFAULT, &err);
+		free(u);
+		u = f;
+		ulen = dlen;
+	}
+	if (U_FAILURE(err))
+		goto fail;
+	dlen = unorm2_normalize(nfkd, u, ulen, NULL, 0, &err);
+	if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
+		goto fail;
+	err = U_ZERO_ERROR;
+	if ((d = malloc(((size_t)dlen + 1) * sizeof(UChar))) == NULL)
+		goto fail;
+	unorm2_normalize(nfkd, u, ulen, d, dlen + 1, &err);
+	if (U_FAILURE(err))
+		goto fail;
+
+	for (i = 0; i < dlen;) {
+		UChar32 c;
+		char enc[U8_MAX_LENGTH];
+		int32_t n = 0;
+		UBool bad = 0;
+
+		U16_NEXT(d, i, dlen, c);
+		if (u_charType(c) == U_NON_SPACING_MARK || c == 0x0640)	/* tatweel */
+			continue;
+		if (!u_isalnum(c)) {
+			space = any;	/* a separator, once, and not leading */
+			continue;
+		}
+		c = names_fold_arabic(c);
+		if (space) {
+			if (buf_putc(out, ' ') != 0)
+				goto fail;
+			space = 0;
+		}
+		U8_APPEND(enc, n, (int32_t)sizeof(enc), c, bad);
+		if (bad || buf_append(out, enc, (size_t)n) != 0)
+			goto fail;
+		any = 1;
+	}
+	if (buf_reserve(out, 0) != 0)
+		goto fail;
+	out->p[out->len] = '\0';
+	rc = RC_OK;
+fail:
+	free(u);
+	free(d);
+	return rc;
+}
+
+int
+names_tokens(const char *in, int (*cb)(void *arg, const char *token), void *arg)
+{
+	struct buf n = BUF_INIT;
+	char tok[NAMES_TOKEN_MAX + 1];
+	const char *p, *e;
+	size_t len;
+	int rc;
+
+	if ((rc = names_normalise(in, &n)) != RC_OK)
+		goto out;
+	for (p = n.p; p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
+		e = strchr(p, ' ');
+		if (e == NULL)
+			e = p + strlen(p);
+		len = (size_t)(e - p);
+		if (len > NAMES_TOKEN_MAX) {
+			/* cut at a character boundary */
+			len = NAMES_TOKEN_MAX;
+			while (len > 0 && ((unsigned char)p[len] & 0xc0) == 0x80)
+				len--;
+		}
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		if (len > 0 && (rc = cb(arg, tok)) != 0)
+			goto out;
+	}
+	rc = RC_OK;
+out:
+	buf_free(&n);
+	return rc;
+}
+
+int
+names_prefixes(const char *token, int (*cb)(void *arg, const char *prefix), void *arg)
+{
+	char pre[NAMES_TOKEN_MAX + 1];
+	int32_t i = 0, len = (int32_t)strlen(token), chars = 0;
+	int rc;
+	UChar32 c;
+
+	if (len > NAMES_TOKEN_MAX)
+		return RC_EINVALID;
+	while (i < len) {
+		U8_NEXT(token, i, len, c);
+		if (c < 0)
+			return RC_EINVALID;
+		chars++;
+		if (chars >= NAMES_PREFIX_MIN && i < len) {
+			memcpy(pre, token, (size_t)i);
+			pre[i] = '\0';
+			if ((rc = cb(arg, pre)) != 0)
+				return rc;
+		}
+	}
+	return RC_OK;
+}

@@ -1,0 +1,1025 @@
+/*
+ * sqlite.c — store.h on an embedded SQLite file.
+ *
+ * WAL with synchronous=FULL: a commit that returned is on disk. Statements come from
+ * one table indexed by enum stmt and are prepared once per handle. Only the list query
+ * is composed, and only from the literal fragments in this file; every value is bound.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "store/store.h"
+
+enum stmt {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_SCHEMA_VERSION,
+	STMT_MIGRATION_DONE,
+	STMT_RECORD_INSERT,
+	STMT_RECORD_DK_INSERT,
+	STMT_RECORD_GET_ID,
+	STMT_RECORD_GET_SHORT,
+	STMT_RECORD_UPDATE,
+	STMT_RECORD_REV,
+	STMT_KEYS_DELETE,
+	STMT_KEYS_INSERT,
+	STMT_ERASE_DK,
+	STMT_ERASE_KEYS,
+	STMT_ERASE_HISTORY,
+	STMT_ERASE_RECORD,
+	STMT_HISTORY_INSERT,
+	STMT_HISTORY_LIST,
+	STMT_AGENCY_INSERT,
+	STMT_AGENCY_GET,
+	STMT_AGENCY_LIST,
+	STMT_USER_INSERT,
+	STMT_USER_GET,
+	STMT_USER_GET_NAME,
+	STMT_USER_UPDATE,
+	STMT_USER_LIST,
+	STMT_USER_COUNT,
+	STMT_LOCATION_PUT,
+	STMT_LOCATION_EXISTS,
+	STMT_LOCATION_COUNT,
+	STMT_LOCATION_LIST,
+	STMT__MAX
+};
+
+#define RECORD_COLS \
+	"r.id, r.type, r.short_id, r.rev, r.status, r.workflow, r.risk_level, r.sex, " \
+	"r.age_band, r.nationality, r.location_code, r.owner_id, r.agency_id, " \
+	"r.created_at, r.updated_at, r.flags, d.wrapped, r.body"
+
+#define USER_COLS \
+	"id, username, full_name, role, agency_id, location_code, language, " \
+	"password_hash, disabled, failed_logins, locked_until, created_at, updated_at"
+
+static const char *const sqlite_sql[STMT__MAX] = {
+	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_SCHEMA_VERSION] = "SELECT coalesce(max(version), -1) FROM schema_migrations",
+	[STMT_MIGRATION_DONE] =
+	    "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+	[STMT_RECORD_INSERT] =
+	    "INSERT INTO records (id, type, short_id, rev, status, workflow, risk_level, "
+	    "sex, age_band, nationality, location_code, owner_id, agency_id, created_at, "
+	    "updated_at, flags, body) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	[STMT_RECORD_DK_INSERT] =
+	    "INSERT INTO record_dk (record_id, wrapped) VALUES (?1, ?2)",
+	[STMT_RECORD_GET_ID] =
+	    "SELECT " RECORD_COLS " FROM records r JOIN record_dk d ON d.record_id = r.id "
+	    "WHERE r.id = ?1 AND r.type = ?2",
+	[STMT_RECORD_GET_SHORT] =
+	    "SELECT " RECORD_COLS " FROM records r JOIN record_dk d ON d.record_id = r.id "
+	    "WHERE r.short_id = ?1 AND r.type = ?2",
+	[STMT_RECORD_UPDATE] =
+	    "UPDATE records SET rev = ?3, status = ?4, workflow = ?5, risk_level = ?6, "
+	    "sex = ?7, age_band = ?8, nationality = ?9, location_code = ?10, "
+	    "owner_id = ?11, agency_id = ?12, updated_at = ?13, flags = ?14, body = ?15 "
+	    "WHERE id = ?1 AND rev = ?2",
+	[STMT_RECORD_REV] = "SELECT rev FROM records WHERE id = ?1",
+	[STMT_KEYS_DELETE] = "DELETE FROM record_keys WHERE record_id = ?1",
+	[STMT_KEYS_INSERT] =
+	    "INSERT OR IGNORE INTO record_keys (key, record_id) VALUES (?1, ?2)",
+	[STMT_ERASE_DK] = "DELETE FROM record_dk WHERE record_id = ?1",
+	[STMT_ERASE_KEYS] = "DELETE FROM record_keys WHERE record_id = ?1",
+	[STMT_ERASE_HISTORY] = "DELETE FROM record_history WHERE record_id = ?1",
+	[STMT_ERASE_RECORD] = "DELETE FROM records WHERE id = ?1",
+	[STMT_HISTORY_INSERT] =
+	    "INSERT INTO record_history (record_id, rev, at, user_id, action, body) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STMT_HISTORY_LIST] =
+	    "SELECT record_id, rev, at, user_id, action, body FROM record_history "
+	    "WHERE record_id = ?1 ORDER BY rev",
+	[STMT_AGENCY_INSERT] =
+	    "INSERT INTO agencies (id, code, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+	[STMT_AGENCY_GET] =
+	    "SELECT id, code, name, created_at FROM agencies WHERE id = ?1 OR code = ?1",
+	[STMT_AGENCY_LIST] =
+	    "SELECT id, code, name, created_at FROM agencies ORDER BY code",
+	[STMT_USER_INSERT] =
+	    "INSERT INTO users (" USER_COLS ") VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[STMT_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
+	[STMT_USER_GET_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?1",
+	[STMT_USER_UPDATE] =
+	    "UPDATE users SET username = ?2, full_name = ?3, role = ?4, agency_id = ?5, "
+	    "location_code = ?6, language = ?7, password_hash = ?8, disabled = ?9, "
+	    "failed_logins = ?10, locked_until = ?11, updated_at = ?13 WHERE id = ?1",
+	[STMT_USER_LIST] = "SELECT " USER_COLS " FROM users ORDER BY username",
+	[STMT_USER_COUNT] = "SELECT count(*) FROM users",
+	[STMT_LOCATION_PUT] =
+	    "INSERT INTO locations (code, parent_code, level, names) VALUES (?1, ?2, ?3, ?4) "
+	    "ON CONFLICT (code) DO UPDATE SET parent_code = excluded.parent_code, "
+	    "level = excluded.level, names = excluded.names",
+	[STMT_LOCATION_EXISTS] = "SELECT 1 FROM locations WHERE code = ?1",
+	[STMT_LOCATION_COUNT] = "SELECT count(*) FROM locations",
+	[STMT_LOCATION_LIST] =
+	    "SELECT code, coalesce(parent_code, ''), level, names FROM locations ORDER BY code",
+};
+
+/* Numbered migrations; never edit one that has shipped, add the next. */
+static const char *const sqlite_migrations[] = {
+	/* 1: records, sealed bodies, blind index, history, users, agencies, locations */
+	"CREATE TABLE agencies ("
+	"  id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE users ("
+	"  id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE,"
+	"  full_name TEXT NOT NULL DEFAULT '', role TEXT NOT NULL,"
+	"  agency_id TEXT NOT NULL DEFAULT '', location_code TEXT NOT NULL DEFAULT '',"
+	"  language TEXT NOT NULL DEFAULT 'en', password_hash TEXT NOT NULL,"
+	"  disabled INTEGER NOT NULL DEFAULT 0, failed_logins INTEGER NOT NULL DEFAULT 0,"
+	"  locked_until INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE locations ("
+	"  code TEXT PRIMARY KEY, parent_code TEXT, level INTEGER NOT NULL,"
+	"  names TEXT NOT NULL);"
+	"CREATE TABLE records ("
+	"  id TEXT PRIMARY KEY, type TEXT NOT NULL, short_id TEXT NOT NULL UNIQUE,"
+	"  rev INTEGER NOT NULL, status TEXT NOT NULL, workflow TEXT NOT NULL,"
+	"  risk_level TEXT NOT NULL, sex TEXT NOT NULL, age_band TEXT NOT NULL,"
+	"  nationality TEXT NOT NULL, location_code TEXT NOT NULL,"
+	"  owner_id TEXT NOT NULL, agency_id TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL, flags INTEGER NOT NULL, body BLOB NOT NULL);"
+	"CREATE INDEX records_agency ON records (type, agency_id, updated_at);"
+	"CREATE INDEX records_owner ON records (type, owner_id, updated_at);"
+	"CREATE INDEX records_location ON records (type, location_code);"
+	"CREATE INDEX records_updated ON records (type, updated_at);"
+	"CREATE TABLE record_dk ("
+	"  record_id TEXT PRIMARY KEY, wrapped BLOB NOT NULL);"
+	"CREATE TABLE record_keys ("
+	"  key BLOB NOT NULL, record_id TEXT NOT NULL, PRIMARY KEY (key, record_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX record_keys_record ON record_keys (record_id);"
+	"CREATE TABLE record_history ("
+	"  record_id TEXT NOT NULL, rev INTEGER NOT NULL, at INTEGER NOT NULL,"
+	"  user_id TEXT NOT NULL, action TEXT NOT NULL, body BLOB NOT NULL,"
+	"  PRIMARY KEY (record_id, rev));",
+};
+
+#define MIGRATION_COUNT (sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]))
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[STMT__MAX];
+};
+
+/* ---- statement plumbing ------------------------------------------------------ */
+
+static int
+rc_from_sqlite(sqlite3 *db, int src)
+{
+	switch (src & 0xff) {
+	case SQLITE_CONSTRAINT:
+		return RC_EEXIST;
+	case SQLITE_NOMEM:
+		return RC_ENOMEM;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return RC_EINTEGRITY;
+	default:
+		log_error("sqlite: %s (%d)", sqlite3_errmsg(db), src);
+		return RC_EIO;
+	}
+}
+
+/* The prepared statement `id`, reset and cleared; NULL on failure (logged). */
+static sqlite3_stmt *
+stmt(struct store *s, enum stmt id)
+{
+	sqlite3_stmt *st = s->st[id];
+
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(s->db, sqlite_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+		    &st, NULL) != SQLITE_OK) {
+			log_error("sqlite: prepare %d: %s", (int)id, sqlite3_errmsg(s->db));
+			return NULL;
+		}
+		s->st[id] = st;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+static int
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	return sqlite3_bind_text(st, i, v != NULL ? v : "", -1, SQLITE_STATIC);
+}
+
+static int
+bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
+{
+	return sqlite3_bind_blob64(st, i, p, (sqlite3_uint64)n, SQLITE_STATIC);
+}
+
+/* Step a statement that returns no rows. */
+static int
+step_done(struct store *s, sqlite3_stmt *st)
+{
+	int src = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (src == SQLITE_DONE || src == SQLITE_ROW)
+		return RC_OK;
+	return rc_from_sqlite(s->db, src);
+}
+
+static int
+exec_id(struct store *s, enum stmt id)
+{
+	sqlite3_stmt *st = stmt(s, id);
+
+	return st == NULL ? RC_EIO : step_done(s, st);
+}
+
+static void
+col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	if (str_copy(dst, dstsz, t != NULL ? (const char *)t : "") != 0)
+		log_warn("sqlite: column %d truncated", i);
+}
+
+static int
+col_blob(sqlite3_stmt *st, int i, uint8_t **p, size_t *n)
+{
+	const void *b = sqlite3_column_blob(st, i);
+	int len = sqlite3_column_bytes(st, i);
+
+	*p = NULL;
+	*n = 0;
+	if (len <= 0)
+		return RC_OK;
+	if ((*p = malloc((size_t)len)) == NULL)
+		return RC_ENOMEM;
+	memcpy(*p, b, (size_t)len);
+	*n = (size_t)len;
+	return RC_OK;
+}
+
+/* ---- open, migrate, transactions --------------------------------------------- */
+
+int
+store_open(const char *path, struct store **out, char *msg, size_t msgsz)
+{
+	static const char pragmas[] =
+	    "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = FULL;"
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA secure_delete = ON;"
+	    "PRAGMA temp_store = MEMORY;";
+	struct store *s;
+	int src;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return RC_ENOMEM;
+	src = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (src != SQLITE_OK) {
+		snprintf(msg, msgsz, "cannot open database %s: %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(src));
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(msg, msgsz, "cannot configure database %s: %s", path,
+		    sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	*out = s;
+	return RC_OK;
+fail:
+	store_close(s);
+	return RC_EIO;
+}
+
+void
+store_close(struct store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < STMT__MAX; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int
+store_schema_version(struct store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	/* before migration 1 the table itself may be missing */
+	if (sqlite3_exec(s->db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return -1;
+	if ((st = stmt(s, STMT_SCHEMA_VERSION)) == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+int
+store_migrate(struct store *s)
+{
+	sqlite3_stmt *st;
+	int have, v, rc;
+
+	if ((have = store_schema_version(s)) < -1)
+		return RC_EIO;
+	for (v = have < 0 ? 1 : have + 1; v <= (int)MIGRATION_COUNT; v++) {
+		if ((rc = store_begin(s)) != RC_OK)
+			return rc;
+		if (sqlite3_exec(s->db, sqlite_migrations[v - 1], NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+			log_error("sqlite: migration %d: %s", v, sqlite3_errmsg(s->db));
+			store_rollback(s);
+			return RC_EIO;
+		}
+		if ((st = stmt(s, STMT_MIGRATION_DONE)) == NULL) {
+			store_rollback(s);
+			return RC_EIO;
+		}
+		sqlite3_bind_int(st, 1, v);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+		if ((rc = step_done(s, st)) != RC_OK || (rc = store_commit(s)) != RC_OK) {
+			store_rollback(s);
+			return rc;
+		}
+		log_debug("sqlite: migration %d applied", v);
+	}
+	return RC_OK;
+}
+
+int
+store_begin(struct store *s)
+{
+	return exec_id(s, STMT_BEGIN);
+}
+
+int
+store_commit(struct store *s)
+{
+	return exec_id(s, STMT_COMMIT);
+}
+
+int
+store_rollback(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return RC_OK;
+	return exec_id(s, STMT_ROLLBACK);
+}
+
+/* ---- records ----------------------------------------------------------------- */
+
+void
+store_record_free(struct store_record *r)
+{
+	if (r == NULL)
+		return;
+	free(r->dk);
+	free(r->body);
+	r->dk = r->body = NULL;
+	r->dk_len = r->body_len = 0;
+}
+
+static int
+record_read_row(sqlite3_stmt *st, struct store_record *r)
+{
+	struct record_meta *m = &r->m;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	col_text(st, 0, m->id, sizeof(m->id));
+	col_text(st, 1, m->type, sizeof(m->type));
+	col_text(st, 2, m->short_id, sizeof(m->short_id));
+	m->rev = sqlite3_column_int64(st, 3);
+	col_text(st, 4, m->status, sizeof(m->status));
+	col_text(st, 5, m->workflow, sizeof(m->workflow));
+	col_text(st, 6, m->risk_level, sizeof(m->risk_level));
+	col_text(st, 7, m->sex, sizeof(m->sex));
+	col_text(st, 8, m->age_band, sizeof(m->age_band));
+	col_text(st, 9, m->nationality, sizeof(m->nationality));
+	col_text(st, 10, m->location_code, sizeof(m->location_code));
+	col_text(st, 11, m->owner_id, sizeof(m->owner_id));
+	col_text(st, 12, m->agency_id, sizeof(m->agency_id));
+	m->created_at = sqlite3_column_int64(st, 13);
+	m->updated_at = sqlite3_column_int64(st, 14);
+	m->flags = sqlite3_column_int64(st, 15);
+	if ((rc = col_blob(st, 16, &r->dk, &r->dk_len)) != RC_OK ||
+	    (rc = col_blob(st, 17, &r->body, &r->body_len)) != RC_OK) {
+		store_record_free(r);
+		return rc;
+	}
+	return RC_OK;
+}
+
+int
+store_record_insert(struct store *s, const struct record_meta *m, const uint8_t *dk,
+    size_t dk_len, const uint8_t *body, size_t body_len)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(s, STMT_RECORD_INSERT)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, m->id);
+	bind_text(st, 2, m->type);
+	bind_text(st, 3, m->short_id);
+	sqlite3_bind_int64(st, 4, m->rev);
+	bind_text(st, 5, m->status);
+	bind_text(st, 6, m->workflow);
+	bind_text(st, 7, m->risk_level);
+	bind_text(st, 8, m->sex);
+	bind_text(st, 9, m->age_band);
+	bind_text(st, 10, m->nationality);
+	bind_text(st, 11, m->location_code);
+	bind_text(st, 12, m->owner_id);
+	bind_text(st, 13, m->agency_id);
+	sqlite3_bind_int64(st, 14, m->created_at);
+	sqlite3_bind_int64(st, 15, m->updated_at);
+	sqlite3_bind_int64(st, 16, m->flags);
+	bind_blob(st, 17, body, body_len);
+	if ((rc = step_done(s, st)) != RC_OK)
+		return rc;
+	if ((st = stmt(s, STMT_RECORD_DK_INSERT)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, m->id);
+	bind_blob(st, 2, dk, dk_len);
+	return step_done(s, st);
+}
+
+int
+store_record_get(struct store *s, const char *type, const char *id_or_short,
+    struct store_record *out)
+{
+	sqlite3_stmt *st;
+	int src, rc;
+
+	st = stmt(s, id_is_short(id_or_short) ? STMT_RECORD_GET_SHORT : STMT_RECORD_GET_ID);
+	if (st == NULL)
+		return RC_EIO;
+	bind_text(st, 1, id_or_short);
+	bind_text(st, 2, type);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		rc = record_read_row(st, out);
+	else if (src == SQLITE_DONE)
+		rc = RC_ENOTFOUND;
+	else
+		rc = rc_from_sqlite(s->db, src);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+store_record_update(struct store *s, const struct record_meta *m, int64_t expected_rev,
+    const uint8_t *body, size_t body_len)
+{
+	sqlite3_stmt *st;
+	int rc, src;
+
+	if ((st = stmt(s, STMT_RECORD_UPDATE)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, m->id);
+	sqlite3_bind_int64(st, 2, expected_rev);
+	sqlite3_bind_int64(st, 3, m->rev);
+	bind_text(st, 4, m->status);
+	bind_text(st, 5, m->workflow);
+	bind_text(st, 6, m->risk_level);
+	bind_text(st, 7, m->sex);
+	bind_text(st, 8, m->age_band);
+	bind_text(st, 9, m->nationality);
+	bind_text(st, 10, m->location_code);
+	bind_text(st, 11, m->owner_id);
+	bind_text(st, 12, m->agency_id);
+	sqlite3_bind_int64(st, 13, m->updated_at);
+	sqlite3_bind_int64(st, 14, m->flags);
+	bind_blob(st, 15, body, body_len);
+	if ((rc = step_done(s, st)) != RC_OK)
+		return rc;
+	if (sqlite3_changes(s->db) == 1)
+		return RC_OK;
+	/* nothing changed: tell a stale rev from a missing record */
+	if ((st = stmt(s, STMT_RECORD_REV)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, m->id);
+	src = sqlite3_step(st);
+	sqlite3_reset(st);
+	return src == SQLITE_ROW ? RC_ECONFLICT : RC_ENOTFOUND;
+}
+
+int
+store_record_keys_set(struct store *s, const char *record_id,
+    const uint8_t (*keys)[STORE_BLIND_BYTES], size_t n)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	if ((st = stmt(s, STMT_KEYS_DELETE)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, record_id);
+	if ((rc = step_done(s, st)) != RC_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if ((st = stmt(s, STMT_KEYS_INSERT)) == NULL)
+			return RC_EIO;
+		bind_blob(st, 1, keys[i], STORE_BLIND_BYTES);
+		bind_text(st, 2, record_id);
+		if ((rc = step_done(s, st)) != RC_OK)
+			return rc;
+	}
+	return RC_OK;
+}
+
+int
+store_record_erase(struct store *s, const char *record_id)
+{
+	static const enum stmt steps[] = {
+		STMT_ERASE_DK, STMT_ERASE_KEYS, STMT_ERASE_HISTORY, STMT_ERASE_RECORD
+	};
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if ((st = stmt(s, steps[i])) == NULL)
+			return RC_EIO;
+		bind_text(st, 1, record_id);
+		if ((rc = step_done(s, st)) != RC_OK)
+			return rc;
+	}
+	return RC_OK;
+}
+
+/*
+ * The list query, composed from these literal fragments only. Each optional filter
+ * adds its fragment and binds its value; the order of binds follows the order here.
+ */
+static int
+list_where(struct buf *q, const struct store_filter *f)
+{
+	size_t t, k;
+	int rc = 0;
+
+	rc |= buf_puts(q, " WHERE r.type = ?");
+	if (f->agency_id && *f->agency_id)
+		rc |= buf_puts(q, " AND r.agency_id = ?");
+	if (f->owner_id && *f->owner_id)
+		rc |= buf_puts(q, " AND r.owner_id = ?");
+	if (f->location_prefix && *f->location_prefix)
+		rc |= buf_puts(q, " AND substr(r.location_code, 1, length(?)) = ?");
+	if (f->status && *f->status)
+		rc |= buf_puts(q, " AND r.status = ?");
+	if (f->risk_level && *f->risk_level)
+		rc |= buf_puts(q, " AND r.risk_level = ?");
+	if (f->sex && *f->sex)
+		rc |= buf_puts(q, " AND r.sex = ?");
+	if (f->age_band && *f->age_band)
+		rc |= buf_puts(q, " AND r.age_band = ?");
+	if (f->location_code && *f->location_code)
+		rc |= buf_puts(q, " AND substr(r.location_code, 1, length(?)) = ?");
+	for (t = 0; t < f->nterms; t++) {
+		rc |= buf_puts(q, " AND r.id IN (SELECT record_id FROM record_keys "
+		    "WHERE key IN (?");
+		for (k = 1; k < f->terms[t].n; k++)
+			rc |= buf_puts(q, ", ?");
+		rc |= buf_puts(q, "))");
+	}
+	return rc ? RC_ENOMEM : RC_OK;
+}
+
+static int
+list_bind(sqlite3_stmt *st, const struct store_filter *f)
+{
+	size_t t, k;
+	int i = 1;
+
+	bind_text(st, i++, f->type);
+	if (f->agency_id && *f->agency_id)
+		bind_text(st, i++, f->agency_id);
+	if (f->owner_id && *f->owner_id)
+		bind_text(st, i++, f->owner_id);
+	if (f->location_prefix && *f->location_prefix) {
+		bind_text(st, i++, f->location_prefix);
+		bind_text(st, i++, f->location_prefix);
+	}
+	if (f->status && *f->status)
+		bind_text(st, i++, f->status);
+	if (f->risk_level && *f->risk_level)
+		bind_text(st, i++, f->risk_level);
+	if (f->sex && *f->sex)
+		bind_text(st, i++, f->sex);
+	if (f->age_band && *f->age_band)
+		bind_text(st, i++, f->age_band);
+	if (f->location_code && *f->location_code) {
+		bind_text(st, i++, f->location_code);
+		bind_text(st, i++, f->location_code);
+	}
+	for (t = 0; t < f->nterms; t++)
+		for (k = 0; k < f->terms[t].n; k++)
+			bind_blob(st, i++, f->terms[t].k[k], STORE_BLIND_BYTES);
+	return i;
+}
+
+int
+store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
+    store_record_cb cb, void *arg)
+{
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	struct store_record r;
+	size_t t;
+	int rc = RC_ENOMEM, src, i;
+
+	if (f->type == NULL || f->limit < 1 || f->limit > 1000 || f->offset < 0 ||
+	    f->nterms > STORE_KEY_GROUPS_MAX)
+		return RC_EINVALID;
+	for (t = 0; t < f->nterms; t++)
+		if (f->terms[t].n < 1 || f->terms[t].n > STORE_KEY_ANY_MAX)
+			return RC_EINVALID;
+
+	if (total != NULL) {
+		if (buf_puts(&q, "SELECT count(*) FROM records r") != 0 ||
+		    list_where(&q, f) != RC_OK)
+			goto out;
+		if (sqlite3_prepare_v2(s->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+			rc = rc_from_sqlite(s->db, sqlite3_errcode(s->db));
+			goto out;
+		}
+		list_bind(st, f);
+		if ((src = sqlite3_step(st)) != SQLITE_ROW) {
+			rc = rc_from_sqlite(s->db, src);
+			goto out;
+		}
+		*total = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		st = NULL;
+		buf_reset(&q);
+	}
+
+	if (buf_puts(&q, "SELECT " RECORD_COLS " FROM records r "
+	    "JOIN record_dk d ON d.record_id = r.id") != 0 ||
+	    list_where(&q, f) != RC_OK ||
+	    buf_puts(&q, " ORDER BY r.updated_at DESC, r.id LIMIT ? OFFSET ?") != 0)
+		goto out;
+	if (sqlite3_prepare_v2(s->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(s->db, sqlite3_errcode(s->db));
+		goto out;
+	}
+	i = list_bind(st, f);
+	sqlite3_bind_int64(st, i++, f->limit);
+	sqlite3_bind_int64(st, i, f->offset);
+	rc = RC_OK;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = record_read_row(st, &r)) != RC_OK)
+			goto out;
+		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = rc_from_sqlite(s->db, src);
+out:
+	sqlite3_finalize(st);
+	buf_free(&q);
+	return rc;
+}
+
+/* ---- history ------------------------------------------------------------------ */
+
+int
+store_history_append(struct store *s, const struct store_history *h)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, STMT_HISTORY_INSERT)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, h->record_id);
+	sqlite3_bind_int64(st, 2, h->rev);
+	sqlite3_bind_int64(st, 3, h->at);
+	bind_text(st, 4, h->user_id);
+	bind_text(st, 5, h->action);
+	bind_blob(st, 6, h->body, h->body_len);
+	return step_done(s, st);
+}
+
+int
+store_history_list(struct store *s, const char *record_id,
+    int (*cb)(void *arg, struct store_history *h), void *arg)
+{
+	struct store_history h;
+	sqlite3_stmt *st;
+	int rc = RC_OK, src;
+
+	if ((st = stmt(s, STMT_HISTORY_LIST)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, record_id);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&h, 0, sizeof(h));
+		col_text(st, 0, h.record_id, sizeof(h.record_id));
+		h.rev = sqlite3_column_int64(st, 1);
+		h.at = sqlite3_column_int64(st, 2);
+		col_text(st, 3, h.user_id, sizeof(h.user_id));
+		col_text(st, 4, h.action, sizeof(h.action));
+		if ((rc = col_blob(st, 5, &h.body, &h.body_len)) != RC_OK)
+			break;
+		if ((rc = cb(arg, &h)) != 0)
+			break;
+	}
+	if (rc == RC_OK && src != SQLITE_DONE)
+		rc = rc_from_sqlite(s->db, src);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* ---- agencies ----------------------------------------------------------------- */
+
+int
+store_agency_insert(struct store *s, const struct store_agency *a)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, STMT_AGENCY_INSERT)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, a->id);
+	bind_text(st, 2, a->code);
+	bind_text(st, 3, a->name);
+	sqlite3_bind_int64(st, 4, a->created_at);
+	return step_done(s, st);
+}
+
+static void
+agency_read_row(sqlite3_stmt *st, struct store_agency *a)
+{
+	memset(a, 0, sizeof(*a));
+	col_text(st, 0, a->id, sizeof(a->id));
+	col_text(st, 1, a->code, sizeof(a->code));
+	col_text(st, 2, a->name, sizeof(a->name));
+	a->created_at = sqlite3_column_int64(st, 3);
+}
+
+int
+store_agency_get(struct store *s, const char *id_or_code, struct store_agency *out)
+{
+	sqlite3_stmt *st;
+	int src, rc;
+
+	if ((st = stmt(s, STMT_AGENCY_GET)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, id_or_code);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		agency_read_row(st, out);
+		rc = RC_OK;
+	} else
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(s->db, src);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+store_agency_list(struct store *s, int (*cb)(void *arg, const struct store_agency *a),
+    void *arg)
+{
+	struct store_agency a;
+	sqlite3_stmt *st;
+	int rc = RC_OK, src;
+
+	if ((st = stmt(s, STMT_AGENCY_LIST)) == NULL)
+		return RC_EIO;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		agency_read_row(st, &a);
+		if ((rc = cb(arg, &a)) != 0)
+			break;
+	}
+	if (rc == RC_OK && src != SQLITE_DONE)
+		rc = rc_from_sqlite(s->db, src);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* ---- users -------------------------------------------------------------------- */
+
+static void
+user_bind(sqlite3_stmt *st, const struct store_user *u)
+{
+	bind_text(st, 1, u->id);
+	bind_text(st, 2, u->username);
+	bind_text(st, 3, u->full_name);
+	bind_text(st, 4, u->role);
+	bind_text(st, 5, u->agency_id);
+	bind_text(st, 6, u->location_code);
+	bind_text(st, 7, u->language);
+	bind_text(st, 8, u->password_hash);
+	sqlite3_bind_int(st, 9, u->disabled);
+	sqlite3_bind_int(st, 10, u->failed_logins);
+	sqlite3_bind_int64(st, 11, u->locked_until);
+	sqlite3_bind_int64(st, 12, u->created_at);
+	sqlite3_bind_int64(st, 13, u->updated_at);
+}
+
+static void
+user_read_row(sqlite3_stmt *st, struct store_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	col_text(st, 0, u->id, sizeof(u->id));
+	col_text(st, 1, u->username, sizeof(u->username));
+	col_text(st, 2, u->full_name, sizeof(u->full_name));
+	col_text(st, 3, u->role, sizeof(u->role));
+	col_text(st, 4, u->agency_id, sizeof(u->agency_id));
+	col_text(st, 5, u->location_code, sizeof(u->location_code));
+	col_text(st, 6, u->language, sizeof(u->language));
+	col_text(st, 7, u->password_hash, sizeof(u->password_hash));
+	u->disabled = sqlite3_column_int(st, 8);
+	u->failed_logins = sqlite3_column_int(st, 9);
+	u->locked_until = sqlite3_column_int64(st, 10);
+	u->created_at = sqlite3_column_int64(st, 11);
+	u->updated_at = sqlite3_column_int64(st, 12);
+}
+
+int
+store_user_insert(struct store *s, const struct store_user *u)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, STMT_USER_INSERT)) == NULL)
+		return RC_EIO;
+	user_bind(st, u);
+	return step_done(s, st);
+}
+
+static int
+user_get(struct store *s, enum stmt id, const char *key, struct store_user *out)
+{
+	sqlite3_stmt *st;
+	int src, rc;
+
+	if ((st = stmt(s, id)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, key);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		user_read_row(st, out);
+		rc = RC_OK;
+	} else
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(s->db, src);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+store_user_get(struct store *s, const char *id, struct store_user *out)
+{
+	return user_get(s, STMT_USER_GET, id, out);
+}
+
+int
+store_user_get_by_name(struct store *s, const char *username, struct store_user *out)
+{
+	return user_get(s, STMT_USER_GET_NAME, username, out);
+}
+
+int
+store_user_update(struct store *s, const struct store_user *u)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(s, STMT_USER_UPDATE)) == NULL)
+		return RC_EIO;
+	user_bind(st, u);
+	if ((rc = step_done(s, st)) != RC_OK)
+		return rc;
+	return sqlite3_changes(s->db) == 1 ? RC_OK : RC_ENOTFOUND;
+}
+
+int
+store_user_list(struct store *s, int (*cb)(void *arg, const struct store_user *u),
+    void *arg)
+{
+	struct store_user u;
+	sqlite3_stmt *st;
+	int rc = RC_OK, src;
+
+	if ((st = stmt(s, STMT_USER_LIST)) == NULL)
+		return RC_EIO;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		user_read_row(st, &u);
+		rc = cb(arg, &u);
+		memset(u.password_hash, 0, sizeof(u.password_hash));
+		if (rc != 0)
+			break;
+	}
+	if (rc == RC_OK && src != SQLITE_DONE)
+		rc = rc_from_sqlite(s->db, src);
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int64_t
+count_of(struct store *s, enum stmt id)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if ((st = stmt(s, id)) == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+int64_t
+store_user_count(struct store *s)
+{
+	return count_of(s, STMT_USER_COUNT);
+}
+
+/* ---- locations ---------------------------------------------------------------- */
+
+int
+store_location_put(struct store *s, const char *code, const char *parent_code, int level,
+    const char *names_json)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, STMT_LOCATION_PUT)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, code);
+	if (parent_code != NULL && *parent_code)
+		bind_text(st, 2, parent_code);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int(st, 3, level);
+	bind_text(st, 4, names_json);
+	return step_done(s, st);
+}
+
+int
+store_location_exists(struct store *s, const char *code)
+{
+	sqlite3_stmt *st;
+	int src;
+
+	if ((st = stmt(s, STMT_LOCATION_EXISTS)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, code);
+	src = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (src == SQLITE_ROW)
+		return 1;
+	return src == SQLITE_DONE ? 0 : rc_from_sqlite(s->db, src);
+}
+
+int64_t
+store_location_count(struct store *s)
+{
+	return count_of(s, STMT_LOCATION_COUNT);
+}
+
+int
+store_location_list(struct store *s, int (*cb)(void *arg, const char *code,
+    const char *parent_code, int level, const char *names_json), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = RC_OK, src;
+
+	if ((st = stmt(s, STMT_LOCATION_LIST)) == NULL)
+		return RC_EIO;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
+		    (const char *)sqlite3_column_text(st, 3));
+		if (rc != 0)
+			break;
+	}
+	if (rc == RC_OK && src != SQLITE_DONE)
+		rc = rc_from_sqlite(s->db, src);
+	sqlite3_reset(st);
+	return rc;
+}

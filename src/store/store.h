@@ -1,0 +1,166 @@
+/*
+ * store.h — the one persistence interface. app/ calls it; web/ and cli/ never do.
+ *
+ * The store keeps what it is given: sealed bodies, wrapped keys, blind-index keys and
+ * the cleartext index columns of struct record_meta. It never sees a plaintext record.
+ * Each statement has an id and one SQL text per dialect (sqlite.c; postgres.c later);
+ * parameters are always bound. Schema changes are numbered migrations.
+ *
+ * Functions return RC_OK or a negative enum rc code (base/err.h). A store handle is used
+ * by one thread at a time.
+ */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/id.h"
+#include "base/record_meta.h"
+
+#define STORE_BLIND_BYTES	16	/* = VAULT_BLIND_BYTES */
+#define STORE_KEY_ANY_MAX	4	/* alternatives per search term */
+#define STORE_KEY_GROUPS_MAX	8	/* search terms per query */
+
+struct store;
+
+/* Open the SQLite database file at `path` (created when absent, WAL, durable commits).
+ * `msg` says what failed. The handle is freed with store_close(). */
+int	store_open(const char *path, struct store **out, char *msg, size_t msgsz);
+void	store_close(struct store *s);		/* NULL is fine */
+/* Apply every migration not yet applied, each in its own transaction. */
+int	store_migrate(struct store *s);
+/* The highest migration applied, or -1. */
+int	store_schema_version(struct store *s);
+
+int	store_begin(struct store *s);		/* immediate: takes the write lock */
+int	store_commit(struct store *s);
+int	store_rollback(struct store *s);	/* safe to call when no transaction */
+
+/* ---- records ---------------------------------------------------------------- */
+
+struct store_record {
+	struct record_meta	 m;
+	uint8_t			*dk;		/* wrapped data key (malloc'd) */
+	size_t			 dk_len;
+	uint8_t			*body;		/* sealed body (malloc'd) */
+	size_t			 body_len;
+};
+
+void	store_record_free(struct store_record *r);	/* frees dk and body, not r */
+
+/* Insert a new record with rev m->rev (1), its wrapped key and sealed body.
+ * RC_EEXIST when the id or the short id is taken (the caller draws a new short id). */
+int	store_record_insert(struct store *s, const struct record_meta *m,
+	    const uint8_t *dk, size_t dk_len, const uint8_t *body, size_t body_len);
+/* Fetch by id or short id. RC_ENOTFOUND when absent (or its key was erased). */
+int	store_record_get(struct store *s, const char *type, const char *id_or_short,
+	    struct store_record *out);
+/* Replace the index columns and body of m->id, whose stored rev must equal
+ * `expected_rev`; the stored rev becomes m->rev. RC_ECONFLICT when the rev differs,
+ * RC_ENOTFOUND when there is no such record; nothing is written then. */
+int	store_record_update(struct store *s, const struct record_meta *m,
+	    int64_t expected_rev, const uint8_t *body, size_t body_len);
+/* Replace the blind-index keys of a record. */
+int	store_record_keys_set(struct store *s, const char *record_id,
+	    const uint8_t (*keys)[STORE_BLIND_BYTES], size_t n);
+/* Erase a record for good: its data key, body, keys and history (crypto-shredding). */
+int	store_record_erase(struct store *s, const char *record_id);
+
+/* One search term: a record matches when it has any of the keys. */
+struct store_key_any {
+	uint8_t	k[STORE_KEY_ANY_MAX][STORE_BLIND_BYTES];
+	size_t	n;
+};
+
+/* List filter: NULL or "" means "any". Scope fields come from the access policy. */
+struct store_filter {
+	const char			*type;		/* required */
+	const char			*agency_id;	/* scope: agency */
+	const char			*owner_id;	/* scope: own */
+	const char			*location_prefix; /* scope: location subtree */
+	const char			*status;
+	const char			*risk_level;
+	const char			*sex;
+	const char			*age_band;
+	const char			*location_code;	/* filter: this code or below */
+	const struct store_key_any	*terms;		/* every term must match */
+	size_t				 nterms;
+	int64_t				 limit;		/* rows per page, 1..1000 */
+	int64_t				 offset;
+};
+
+/* Called once per row, newest update first; the callback owns `r` (store_record_free)
+ * and returns 0 to go on or an rc to stop (returned by store_record_list). */
+typedef int (*store_record_cb)(void *arg, struct store_record *r);
+
+/* Rows matching `f` in pages; `*total` (when not NULL) is the count of all matches. */
+int	store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
+	    store_record_cb cb, void *arg);
+
+/* ---- record history ---------------------------------------------------------- */
+
+struct store_history {
+	char		 record_id[ID_SIZE];
+	int64_t		 rev;
+	int64_t		 at;
+	char		 user_id[ID_SIZE];
+	char		 action[16];	/* "create", "update" */
+	uint8_t		*body;		/* sealed under the record's key (malloc'd) */
+	size_t		 body_len;
+};
+
+int	store_history_append(struct store *s, const struct store_history *h);
+/* Entries of a record, oldest first; the callback owns `h->body` (free()). */
+int	store_history_list(struct store *s, const char *record_id,
+	    int (*cb)(void *arg, struct store_history *h), void *arg);
+
+/* ---- agencies, users, locations, meta --------------------------------------- */
+
+struct store_agency {
+	char	id[ID_SIZE];
+	char	code[32];
+	char	name[128];
+	int64_t	created_at;
+};
+
+int	store_agency_insert(struct store *s, const struct store_agency *a);	/* RC_EEXIST */
+int	store_agency_get(struct store *s, const char *id_or_code, struct store_agency *out);
+int	store_agency_list(struct store *s,
+	    int (*cb)(void *arg, const struct store_agency *a), void *arg);
+
+struct store_user {
+	char	id[ID_SIZE];
+	char	username[64];
+	char	full_name[128];
+	char	role[32];
+	char	agency_id[ID_SIZE];
+	char	location_code[32];
+	char	language[8];
+	char	password_hash[128];	/* crypto_pwhash_str output */
+	int	disabled;
+	int	failed_logins;
+	int64_t	locked_until;
+	int64_t	created_at;
+	int64_t	updated_at;
+};
+
+int	store_user_insert(struct store *s, const struct store_user *u);	/* RC_EEXIST */
+int	store_user_get(struct store *s, const char *id, struct store_user *out);
+int	store_user_get_by_name(struct store *s, const char *username,
+	    struct store_user *out);
+int	store_user_update(struct store *s, const struct store_user *u);
+int	store_user_list(struct store *s,
+	    int (*cb)(void *arg, const struct store_user *u), void *arg);
+int64_t	store_user_count(struct store *s);	/* -1 on error */
+
+/* Upsert one location; `names_json` is {"en": ..., "fr": ..., ...}. */
+int	store_location_put(struct store *s, const char *code, const char *parent_code,
+	    int level, const char *names_json);
+int	store_location_exists(struct store *s, const char *code);	/* 1, 0, or rc */
+int64_t	store_location_count(struct store *s);
+/* Every location, ordered by code; strings are valid during the call only. */
+int	store_location_list(struct store *s, int (*cb)(void *arg, const char *code,
+	    const char *parent_code, int level, const char *names_json), void *arg);
+
+#endif

@@ -1,0 +1,168 @@
+/* test_base.c — buffers, bounded copies, ids, dates, bounded JSON parsing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/id.h"
+#include "base/json.h"
+
+static void
+test_buf_grows_and_keeps_everything(void **state)
+{
+	struct buf b = BUF_INIT;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 10000; i++)
+		assert_int_equal(buf_printf(&b, "%d,", i % 10), 0);
+	assert_int_equal(b.len, 20000);
+	assert_int_equal(b.p[b.len], '\0');
+	assert_memory_equal(b.p, "0,1,2,", 6);
+	buf_reset(&b);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(b.p, "");
+	buf_free(&b);
+	assert_null(b.p);
+}
+
+static void
+test_buf_refuses_size_overflow(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(buf_append(&b, "x", 1), 0);
+	assert_int_equal(buf_reserve(&b, SIZE_MAX - 1), -1);
+	assert_string_equal(b.p, "x");	/* unchanged after the failure */
+	buf_free(&b);
+}
+
+static void
+test_str_copy_reports_truncation(void **state)
+{
+	char small[4];
+
+	(void)state;
+	assert_int_equal(str_copy(small, sizeof(small), "abc"), 0);
+	assert_string_equal(small, "abc");
+	assert_int_equal(str_copy(small, sizeof(small), "abcd"), -1);
+	assert_int_equal(small[3], '\0');
+}
+
+static void
+test_ids_have_their_shape_and_differ(void **state)
+{
+	char a[ID_SIZE], b[ID_SIZE], s[SHORT_ID_SIZE];
+	int i;
+
+	(void)state;
+	id_uuid4(a);
+	id_uuid4(b);
+	assert_true(id_is_uuid(a));
+	assert_string_not_equal(a, b);
+	assert_int_equal(a[14], '4');
+	for (i = 0; i < 1000; i++) {
+		id_short(s);
+		assert_true(id_is_short(s));
+		assert_null(strpbrk(s, "01ilo"));
+	}
+	assert_false(id_is_uuid("not-a-uuid"));
+	assert_false(id_is_short("abc"));
+	assert_false(id_is_short("ABCDEFG"));
+}
+
+static void
+test_dates_are_real_days(void **state)
+{
+	int y, m, d;
+
+	(void)state;
+	assert_int_equal(date_parse("2024-02-29", &y, &m, &d), 0);
+	assert_int_equal(d, 29);
+	assert_int_equal(date_parse("2025-02-29", &y, &m, &d), -1);
+	assert_int_equal(date_parse("2025-02-30", &y, &m, &d), -1);
+	assert_int_equal(date_parse("2025-13-01", &y, &m, &d), -1);
+	assert_int_equal(date_parse("2025-1-01", &y, &m, &d), -1);
+	assert_int_equal(date_parse("yesterday", &y, &m, &d), -1);
+	assert_int_equal(date_parse("1800-01-01", &y, &m, &d), -1);
+	assert_int_equal(date_age_years("2010-06-15", "2026-06-14"), 15);
+	assert_int_equal(date_age_years("2010-06-15", "2026-06-15"), 16);
+	assert_int_equal(date_age_years("2030-01-01", "2026-06-15"), -1);
+	assert_int_equal(date_days(1970, 1, 1), 0);
+	assert_int_equal(date_days(2000, 3, 1), 11017);
+}
+
+static void
+test_clock_formats_utc(void **state)
+{
+	char iso[CLOCK_ISO_SIZE], day[DATE_SIZE];
+
+	(void)state;
+	clock_iso(0, iso);
+	assert_string_equal(iso, "1970-01-01T00:00:00Z");
+	clock_date(86400 * 365, day);
+	assert_string_equal(day, "1971-01-01");
+}
+
+static void
+test_json_limits_are_enforced_with_named_problem(void **state)
+{
+	char msg[200];
+	json_t *j = NULL;
+	char deep[256];
+	int i;
+
+	(void)state;
+	assert_int_equal(json_parse_bounded("{\"a\":1}", 7, 100, 4, 1, &j, msg,
+	    sizeof(msg)), RC_OK);
+	json_decref(j);
+	assert_int_equal(json_parse_bounded("{\"a\":1}", 7, 3, 4, 1, &j, msg,
+	    sizeof(msg)), RC_ETOOBIG);
+	assert_non_null(strstr(msg, "too large"));
+	for (i = 0; i < 100; i++)
+		deep[i] = '[';
+	deep[100] = '\0';
+	assert_int_equal(json_parse_bounded(deep, 100, 1000, 32, 0, &j, msg,
+	    sizeof(msg)), RC_ETOOBIG);
+	assert_non_null(strstr(msg, "nested"));
+	/* brackets inside strings do not count */
+	assert_int_equal(json_parse_bounded("{\"a\":\"[[[[[[\"}", 14, 100, 2, 1, &j,
+	    msg, sizeof(msg)), RC_OK);
+	json_decref(j);
+	assert_int_equal(json_parse_bounded("{\"a\":", 5, 100, 4, 1, &j, msg,
+	    sizeof(msg)), RC_EINVALID);
+	assert_non_null(strstr(msg, "malformed JSON"));
+	assert_int_equal(json_parse_bounded("[1]", 3, 100, 4, 1, &j, msg, sizeof(msg)),
+	    RC_EINVALID);
+	assert_int_equal(json_parse_bounded("{\"a\":1,\"a\":2}", 13, 100, 4, 1, &j, msg,
+	    sizeof(msg)), RC_EINVALID);
+	assert_int_equal(json_parse_bounded("", 0, 100, 4, 1, &j, msg, sizeof(msg)),
+	    RC_EINVALID);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_grows_and_keeps_everything),
+		cmocka_unit_test(test_buf_refuses_size_overflow),
+		cmocka_unit_test(test_str_copy_reports_truncation),
+		cmocka_unit_test(test_ids_have_their_shape_and_differ),
+		cmocka_unit_test(test_dates_are_real_days),
+		cmocka_unit_test(test_clock_formats_utc),
+		cmocka_unit_test(test_json_limits_are_enforced_with_named_problem),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
