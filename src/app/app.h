@@ -132,4 +132,111 @@ int	app_case_history(struct app *a, const struct app_actor *u, const char *id,
 int	app_demo_load(struct app *a, const char *password, int ncases, uint64_t seed,
 	    json_t **logins, struct app_error *err);
 
+/* ---- server use: per-thread handles, background audit --------------------------- */
+
+/*
+ * A handle for another thread: shares keys, configuration and the audit writer of `a`,
+ * with its own database connection. Close it with app_close() before closing `a`.
+ */
+int	app_clone(struct app *a, struct app **out, struct app_error *err);
+
+/* Start the background writer that appends read audit rows in batches (one durable
+ * commit per batch, at most APP_AUDIT_FLUSH_MS after the read). Without it every
+ * audit row is written at once. app_audit_stop() flushes what is queued. */
+#define APP_AUDIT_FLUSH_MS	20
+int	app_audit_start(struct app *a, struct app_error *err);
+void	app_audit_stop(struct app *a);
+
+/* ---- accounts and sessions --------------------------------------------------------- */
+
+#define APP_TOKEN_SIZE		44	/* base64url of 32 random bytes + NUL */
+#define APP_LOGIN_ATTEMPTS	10	/* wrong passwords before a lockout */
+
+struct app_login {
+	char	token[APP_TOKEN_SIZE];	/* the session token: show once, store nowhere */
+	int64_t	expires_at;
+	int64_t	retry_after;		/* RC_ELOCKED: seconds until the lockout ends */
+	json_t	*user;			/* the user as app_user_json() shows them */
+};
+
+/*
+ * Check a username and password and open a session. RC_EAUTH when either is wrong
+ * (the same answer for both), RC_ELOCKED when the account is locked (retry_after set),
+ * RC_EINVALID for malformed input. Every attempt is audited. out->user is owned by
+ * the caller (json_decref).
+ */
+int	app_login(struct app *a, const char *username, const char *password,
+	    struct app_login *out, struct app_error *err);
+/* End the session of `token` (no error when it is already gone). */
+int	app_logout(struct app *a, const char *token);
+/* The user behind a session token. RC_EAUTH when unknown, expired, idle too long,
+ * or the user is disabled. Refreshes the idle timer. */
+int	app_session_actor(struct app *a, const char *token, struct app_actor *out,
+	    struct app_error *err);
+/* A CSRF token bound to a session (for HTML forms): keyed hash of the session token. */
+void	app_csrf_token(struct app *a, const char *session_token,
+	    char out[APP_TOKEN_SIZE]);
+/* Constant-time check of a CSRF token against a session. 1 when it matches. */
+int	app_csrf_check(struct app *a, const char *session_token, const char *csrf);
+/* Change one's own password; other sessions of the user end. */
+int	app_password_change(struct app *a, const struct app_actor *u,
+	    const char *old_password, const char *new_password, struct app_error *err);
+/* Open sessions, for /metrics; -1 on error. */
+int64_t	app_sessions_open(struct app *a);
+
+/* ---- administration through the API ------------------------------------------------ */
+
+/* The user `id` as JSON {"id","username","full_name","role","agency","agency_id",
+ * "location_code","language","disabled"}; caller decrefs. */
+json_t	*app_user_json(struct app *a, const char *id);
+
+/* Users `u` may see: admin all, supervisor their agency. {"data":[...]} */
+int	app_user_list(struct app *a, const struct app_actor *u, json_t **out,
+	    struct app_error *err);
+/* Create a user from {"username","password","role","agency","location_code",
+ * "full_name","language"} (admin). `*out` is the user JSON. */
+int	app_user_create(struct app *a, const struct app_actor *u, const json_t *data,
+	    json_t **out, struct app_error *err);
+/* Change role, agency, location_code, full_name, language, disabled or password
+ * (admin). Disabling ends the user's sessions at once. */
+int	app_user_update(struct app *a, const struct app_actor *u, const char *id,
+	    const json_t *patch, json_t **out, struct app_error *err);
+
+/* Agencies (any signed-in user may list; admin creates from {"code","name"}). */
+int	app_agency_list(struct app *a, const struct app_actor *u, json_t **out,
+	    struct app_error *err);
+int	app_agency_create(struct app *a, const struct app_actor *u, const json_t *data,
+	    json_t **out, struct app_error *err);
+
+/* Locations: {"data":[{"code","parent_code","level","names":{en,fr,ar,es}}]}. */
+int	app_location_list(struct app *a, const struct app_actor *u, json_t **out,
+	    struct app_error *err);
+/* Load a P-code CSV (code,parent_code,level,name_en,name_fr,name_ar,name_es) with a
+ * header line; all or nothing. `u` NULL = the operator (CLI). `*out` {"loaded": N}. */
+int	app_location_import(struct app *a, const struct app_actor *u, const char *csv,
+	    size_t n, json_t **out, struct app_error *err);
+
+/* The form of a record type for clients, with options expanded. */
+int	app_form_get(struct app *a, const struct app_actor *u, const char *type,
+	    json_t **out, struct app_error *err);
+
+/* ---- audit ------------------------------------------------------------------------- */
+
+struct app_audit_query {
+	const char	*record_id;	/* id or short id */
+	const char	*user;		/* username */
+	const char	*since;		/* "YYYY-MM-DD" or ISO time */
+	int64_t		 page, per;
+};
+
+/* Audit rows `u` may see (dpo and supervisor: their agency; a record's rows when they
+ * may see the record). {"data":[{"seq","at","user","action","record_id","fields",
+ * "outcome"}], "metadata":{...}} */
+int	app_audit_list(struct app *a, const struct app_actor *u,
+	    const struct app_audit_query *q, json_t **out, struct app_error *err);
+/* Walk the whole chain. RC_OK with `*rows` checked, or RC_EINTEGRITY with `*bad_seq`
+ * the first row that does not verify (err says how). */
+int	app_audit_verify(struct app *a, int64_t *rows, int64_t *bad_seq,
+	    struct app_error *err);
+
 #endif

@@ -955,36 +955,40 @@ spellings(const struct name *e)
 	return n;
 }
 
-/* The usual spelling mostly, another one sometimes. */
+/* A family writes its names one way: `habit` 0 is the usual spelling of each name, 1 the
+ * second one (Somali orthography "Cabdi", unaccented "Traore", "Mohammed"); now and
+ * then a name is spelled another way still. */
 static unsigned
-spelling_pick(struct gen *g, const struct name *e)
+spelling_pick(struct gen *g, const struct name *e, unsigned habit)
 {
 	unsigned n = spellings(e);
 
-	if (n <= 1 || chance(g, 75))
+	if (n <= 1)
 		return 0;
-	return 1 + gen_uniform(g, n - 1);
+	if (chance(g, 85))
+		return habit < n ? habit : 0;
+	return gen_uniform(g, n);
 }
 
 static struct tok
-tok_pick(struct gen *g, const struct namelist *l)
+tok_pick(struct gen *g, const struct namelist *l, unsigned habit)
 {
 	struct tok t;
 
 	t.e = &l->v[gen_uniform(g, (uint32_t)l->n)];
-	t.v = spelling_pick(g, t.e);
+	t.v = spelling_pick(g, t.e, habit);
 	return t;
 }
 
 /* A man's name for a father or grandfather: any man's name or an older one. */
 static struct tok
-tok_pick_elder(struct gen *g, const struct pool *p)
+tok_pick_elder(struct gen *g, const struct pool *p, unsigned habit)
 {
 	uint32_t i = gen_uniform(g, (uint32_t)(p->male.n + p->elder.n));
 	struct tok t;
 
 	t.e = i < p->male.n ? &p->male.v[i] : &p->elder.v[i - p->male.n];
-	t.v = spelling_pick(g, t.e);
+	t.v = spelling_pick(g, t.e, habit);
 	return t;
 }
 
@@ -1112,7 +1116,28 @@ struct family {
 	struct tok		 mf, mgf;	/* mother's father and grandfather */
 	struct tok		 fam, fam2;	/* father's family name(s); fam.e NULL: none */
 	struct tok		 mfam, mfam2;	/* mother's */
+	const struct name	*used[12];	/* given names in the family so far */
+	size_t			 nused;
+	unsigned		 habit;		/* spelling habit, see spelling_pick() */
 };
+
+static int
+family_uses(const struct family *fm, const struct name *e)
+{
+	size_t i;
+
+	for (i = 0; i < fm->nused; i++)
+		if (fm->used[i] == e)
+			return 1;
+	return 0;
+}
+
+static void
+family_use(struct family *fm, const struct name *e)
+{
+	if (fm->nused < sizeof(fm->used) / sizeof(fm->used[0]))
+		fm->used[fm->nused++] = e;
+}
 
 static struct tok
 surname_pick(struct gen *g, const struct family *fm)
@@ -1121,7 +1146,7 @@ surname_pick(struct gen *g, const struct family *fm)
 
 	if (fm->surnames == NULL || fm->fam.e == NULL)
 		return none;
-	return tok_pick(g, fm->surnames);
+	return tok_pick(g, fm->surnames, fm->habit);
 }
 
 enum rel {
@@ -1157,20 +1182,26 @@ family_draw(struct gen *g, const struct nation *nat, const struct namelist *lang
 	memset(fm, 0, sizeof(*fm));
 	fm->nat = nat;
 	fm->surnames = lang_family != NULL ? lang_family : nat->family;
+	fm->habit = chance(g, 30);
 	mother_list = nat->family != NULL ? nat->family : fm->surnames;
 	for (tries = 0; tries < 64; tries++) {
-		fm->f = tok_pick_elder(g, pl);
-		fm->gf = tok_pick_elder(g, pl);
-		fm->ggf = tok_pick_elder(g, pl);
-		fm->mf = tok_pick_elder(g, pl);
-		fm->mgf = tok_pick_elder(g, pl);
+		fm->f = tok_pick_elder(g, pl, fm->habit);
+		fm->gf = tok_pick_elder(g, pl, fm->habit);
+		fm->ggf = tok_pick_elder(g, pl, fm->habit);
+		fm->mf = tok_pick_elder(g, pl, fm->habit);
+		fm->mgf = tok_pick_elder(g, pl, fm->habit);
 		fm->fam = fm->fam2 = fm->mfam = fm->mfam2 = none;
 		if (fm->surnames != NULL && !(nat->style == ST_FAMILY &&
 		    nat->nofamily_pct > 0 && chance(g, nat->nofamily_pct))) {
-			fm->fam = tok_pick(g, fm->surnames);
-			fm->fam2 = tok_pick(g, fm->surnames);
-			fm->mfam = tok_pick(g, chance(g, 60) ? fm->surnames : mother_list);
-			fm->mfam2 = tok_pick(g, chance(g, 60) ? fm->surnames : mother_list);
+			fm->fam = tok_pick(g, fm->surnames, fm->habit);
+			fm->fam2 = tok_pick(g, fm->surnames, fm->habit);
+			fm->mfam = tok_pick(g, chance(g, 60) ? fm->surnames : mother_list,
+			    fm->habit);
+			fm->mfam2 = tok_pick(g, chance(g, 60) ? fm->surnames : mother_list,
+			    fm->habit);
+			if (fm->fam2.e == fm->fam.e || fm->mfam2.e == fm->mfam.e ||
+			    fm->mfam.e == fm->fam.e)
+				continue;	/* "Ramírez Ramírez" exists, but rarely */
 		}
 		person_make(&p, nat, 0, fm->f, none, fm->gf, fm->ggf, fm->fam, fm->fam2);
 		if (person_blocked(&p))
@@ -1182,13 +1213,16 @@ family_draw(struct gen *g, const struct nation *nat, const struct namelist *lang
 		if (!person_blocked(&p))
 			break;
 	}
+	family_use(fm, fm->f.e);
+	family_use(fm, fm->gf.e);
+	family_use(fm, fm->mf.e);
 }
 
 /* A relative's name following the family's lines; `maternal` picks the mother's side
  * for grandparents, aunts, uncles and cousins. The random parts are drawn again until
  * the name is not a well-known person's. */
 static void
-relative_person(struct gen *g, const struct family *fm, enum rel r, int maternal,
+relative_person(struct gen *g, struct family *fm, enum rel r, int maternal,
     int female, struct person *p)
 {
 	const struct nation *nat = fm->nat;
@@ -1199,11 +1233,14 @@ relative_person(struct gen *g, const struct family *fm, enum rel r, int maternal
 
 	for (tries = 0; tries < 64; tries++) {
 		/* drawn one by one: the order of argument evaluation is unspecified */
-		given = tok_pick(g, gl);
-		elder1 = tok_pick_elder(g, pl);
-		elder2 = tok_pick_elder(g, pl);
+		given = tok_pick(g, gl, fm->habit);
+		elder1 = tok_pick_elder(g, pl, fm->habit);
+		elder2 = tok_pick_elder(g, pl, fm->habit);
 		sur1 = surname_pick(g, fm);
 		sur2 = surname_pick(g, fm);
+		/* one given name per person in a family, so no two relatives are namesakes */
+		if (r != R_FATHER && r != R_GRANDFATHER && family_uses(fm, given.e))
+			continue;
 		switch (r) {
 		case R_FATHER:
 			person_make(p, nat, 0, fm->f, none, fm->gf, fm->ggf, fm->fam, fm->fam2);
@@ -1250,13 +1287,14 @@ relative_person(struct gen *g, const struct family *fm, enum rel r, int maternal
 			break;
 		}
 		if (!person_blocked(p))
-			return;
+			break;
 	}
+	family_use(fm, p->t[0].e);
 }
 
-/* The child's own name. */
+/* The child's own name, never the father's given name. */
 static void
-child_person(struct gen *g, const struct family *fm, int female, struct person *p)
+child_person(struct gen *g, struct family *fm, int female, struct person *p)
 {
 	const struct nation *nat = fm->nat;
 	const struct namelist *gl = female ? &nat->pool->female : &nat->pool->male;
@@ -1264,14 +1302,17 @@ child_person(struct gen *g, const struct family *fm, int female, struct person *
 	int tries;
 
 	for (tries = 0; tries < 64; tries++) {
-		given = tok_pick(g, gl);
+		given = tok_pick(g, gl, fm->habit);
 		given2.e = NULL;
 		if (nat->given2_pct > 0 && chance(g, nat->given2_pct))
-			given2 = tok_pick(g, gl);
+			given2 = tok_pick(g, gl, fm->habit);
+		if (family_uses(fm, given.e))
+			continue;
 		person_make(p, nat, female, given, given2, fm->f, fm->gf, fm->fam, fm->mfam);
 		if (!person_blocked(p))
-			return;
+			break;
 	}
+	family_use(fm, p->t[0].e);
 }
 
 /* ---- locations ---------------------------------------------------------------------- */
@@ -1620,7 +1661,7 @@ alive_pick(struct gen *g, const struct member *m, enum uasc u)
 
 /* family_details_section; sets name_caregiver and relationship_caregiver on `c`. */
 static json_t *
-family_json(struct gen *g, const struct kid *k, const struct family *fm,
+family_json(struct gen *g, const struct kid *k, struct family *fm,
     const char *const *locs, size_t nlocs, json_t *c, struct buf *b, int *bad)
 {
 	struct member ms[4];

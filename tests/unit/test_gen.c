@@ -430,6 +430,9 @@ check_case(const json_t *c, const char *const *codes, size_t ncodes)
 			assert_true(in_codes(codes, ncodes, s));
 		if ((s = str_of(m, "relation_telephone")) != NULL)
 			assert_true(strncmp(s, "+000 555 ", 9) == 0 && strlen(s) == 13);
+		for (j = 0; j < i; j++)		/* no two relatives of one name */
+			assert_string_not_equal(str_of(m, "relation_name"),
+			    str_of(json_array_get(fam, j), "relation_name"));
 		if (json_is_true(json_object_get(m, "relation_is_caregiver"))) {
 			caregivers++;
 			assert_non_null(caregiver);

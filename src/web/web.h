@@ -1,0 +1,21 @@
+/*
+ * web.h — the HTTP server: JSON API under /api/v1, /healthz, /metrics (and the HTML
+ * pages of issue 4). libmicrohttpd with its internal thread pool. Calls app/ only.
+ */
+#ifndef WEB_WEB_H
+#define WEB_WEB_H
+
+struct web_options {
+	const char	*data_dir;	/* an initialised data directory */
+	const char	*listen;	/* "127.0.0.1:8080" (default), "0.0.0.0:80", "[::1]:8080" */
+	unsigned	 threads;	/* worker threads; 0 = number of CPUs */
+};
+
+/*
+ * Serve until SIGTERM or SIGINT, then stop accepting, finish the requests in flight,
+ * flush the audit queue and return. Returns 0, or 1 when the server could not start
+ * (the reason is on stderr: address in use, not a data directory, ...).
+ */
+int	web_serve(const struct web_options *o);
+
+#endif
