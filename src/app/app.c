@@ -161,28 +161,59 @@ csv_split(char *line, char **f, size_t max)
 	return n;
 }
 
+static int
+location_code_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 2 || n > 22)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+}
+
 int
-app_locations_load_csv(struct app *a, const char *csv, size_t n, struct app_error *err)
+app_locations_load_csv(struct app *a, const char *csv, size_t n, int64_t *rows,
+    struct app_error *err)
 {
 	static const char *const langs[] = { "en", "fr", "ar", "es" };
-	char *copy, *line, *save = NULL, *f[8];
+	static const char header[] = "code,parent_code,level,name_en,name_fr,name_ar,name_es";
+	char *copy, *line, *save = NULL, *f[8], *end;
 	size_t nf, lineno = 0, i;
 	json_t *names = NULL;
 	char *names_s = NULL;
-	int rc = RC_ENOMEM, level;
+	int64_t count = 0;
+	long level;
+	int rc = RC_ENOMEM;
 
+	if (n > 16 * 1024 * 1024)
+		return app_fail(err, RC_ETOOBIG, "locations file larger than 16 MiB");
 	if ((copy = malloc(n + 1)) == NULL)
 		return RC_ENOMEM;
 	memcpy(copy, csv, n);
 	copy[n] = '\0';
+	if (memchr(csv, '\0', n) != NULL) {
+		rc = app_fail(err, RC_EINVALID, "locations file: contains a NUL byte");
+		goto out;
+	}
 	if ((rc = store_begin(a->store)) != RC_OK)
 		goto out;
 	for (line = strtok_r(copy, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
 		line[strcspn(line, "\r")] = '\0';
-		if (lineno == 1 || *line == '\0')
-			continue;	/* header */
+		if (lineno == 1) {
+			if (strncmp(line, header, strlen(header)) != 0) {
+				rc = app_fail(err, RC_EINVALID, "locations file: the first "
+				    "line must be the header %s", header);
+				goto out;
+			}
+			continue;
+		}
+		if (*line == '\0')
+			continue;
 		nf = csv_split(line, f, 8);
 		if (nf != 7) {
 			rc = app_fail(err, RC_EINVALID, "locations line %zu: expected 7 "
@@ -190,31 +221,64 @@ app_locations_load_csv(struct app *a, const char *csv, size_t n, struct app_erro
 			    lineno);
 			goto out;
 		}
-		level = atoi(f[2]);
-		if (*f[0] == '\0' || level < 0 || level > 6) {
-			rc = app_fail(err, RC_EINVALID, "locations line %zu: bad code or "
-			    "level", lineno);
+		level = strtol(f[2], &end, 10);
+		if (!location_code_ok(f[0])) {
+			rc = app_fail(err, RC_EINVALID, "locations line %zu: code must be 2 "
+			    "to 22 capital letters and digits, starting with the country",
+			    lineno);
 			goto out;
 		}
-		if ((names = json_object()) == NULL)
+		if (*f[2] == '\0' || *end != '\0' || level < 0 || level > 6 ||
+		    (level == 0) != (*f[1] == '\0')) {
+			rc = app_fail(err, RC_EINVALID, "locations line %zu: level must be 0 "
+			    "for a country (no parent) and 1 to 6 below it", lineno);
 			goto out;
+		}
+		if (*f[1] != '\0' && store_location_exists(a->store, f[1]) != 1) {
+			rc = app_fail(err, RC_EINVALID, "locations line %zu: parent %.22s is "
+			    "not defined (parents must come first)", lineno, f[1]);
+			goto out;
+		}
+		for (i = 0; i < 4; i++)
+			if (*f[3 + i] == '\0') {
+				rc = app_fail(err, RC_EINVALID, "locations line %zu: name_%s "
+				    "is empty", lineno, langs[i]);
+				goto out;
+			}
+		if ((names = json_object()) == NULL) {
+			rc = RC_ENOMEM;
+			goto out;
+		}
 		for (i = 0; i < 4; i++)
 			json_object_set_new(names, langs[i], json_string(f[3 + i]));
+		if (json_object_size(names) != 4) {
+			rc = app_fail(err, RC_EINVALID, "locations line %zu: names must be "
+			    "UTF-8 text", lineno);
+			goto out;
+		}
 		if ((names_s = json_dump_compact(names)) == NULL) {
 			rc = RC_ENOMEM;
 			goto out;
 		}
-		if ((rc = store_location_put(a->store, f[0], f[1], level, names_s)) != RC_OK)
+		if ((rc = store_location_put(a->store, f[0], f[1], (int)level, names_s)) !=
+		    RC_OK)
 			goto out;
 		free(names_s);
 		names_s = NULL;
 		json_decref(names);
 		names = NULL;
+		count++;
+	}
+	if (lineno == 0) {
+		rc = app_fail(err, RC_EINVALID, "locations file is empty");
+		goto out;
 	}
 	rc = store_commit(a->store);
 out:
 	if (rc != RC_OK)
 		store_rollback(a->store);
+	else if (rows != NULL)
+		*rows = count;
 	free(names_s);
 	json_decref(names);
 	free(copy);
@@ -222,6 +286,25 @@ out:
 }
 
 /* ---- opening and creating data directories ------------------------------------- */
+
+/* A positive number of seconds from the environment, else `def`. */
+static int64_t
+env_seconds(const char *name, int64_t def)
+{
+	const char *v = getenv(name);
+	char *end;
+	long long n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	n = strtoll(v, &end, 10);
+	if (*end != '\0' || n < 1 || n > 365LL * 86400) {
+		log_warn("%s: not a number of seconds from 1 to a year; using %lld", name,
+		    (long long)def);
+		return def;
+	}
+	return n;
+}
 
 static int
 path_join(char *out, size_t outsz, const char *dir, const char *file)
@@ -265,11 +348,35 @@ app_open_parts(const char *dir, struct app **out, struct app_error *err)
 	}
 	if ((rc = app_config_load(a, err)) != RC_OK)
 		goto fail;
+	a->session_ttl = env_seconds("ROUTECARE_SESSION_TTL", 12 * 3600);
+	a->session_idle = env_seconds("ROUTECARE_SESSION_IDLE", 30 * 60);
+	a->lockout = env_seconds("ROUTECARE_LOCKOUT_SECONDS", 15 * 60);
 	*out = a;
 	return RC_OK;
 fail:
 	app_close(a);
 	return rc;
+}
+
+int
+app_clone(struct app *a, struct app **out, struct app_error *err)
+{
+	struct app *c;
+	char msg[256];
+	int rc;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return RC_ENOMEM;
+	*c = *a;
+	c->is_clone = 1;
+	c->store = NULL;
+	if ((rc = store_open(store_path(a->store), &c->store, msg, sizeof(msg))) != RC_OK) {
+		free(c);
+		return app_fail(err, rc, "%s", msg);
+	}
+	*out = c;
+	return RC_OK;
 }
 
 int
@@ -294,6 +401,11 @@ app_close(struct app *a)
 	if (a == NULL)
 		return;
 	store_close(a->store);
+	if (a->is_clone) {
+		free(a);
+		return;
+	}
+	app_audit_stop(a);
 	vault_close(a->vault);
 	forms_free(a->forms);
 	policy_free(a->policy);
@@ -340,7 +452,7 @@ app_init(const char *dir, const char *admin_name, const char *password, char *pw
 	if ((rc = app_open_parts(dir, &a, err)) != RC_OK)
 		goto fail;
 	if ((loc = embed_find("config/locations/default.csv")) != NULL &&
-	    (rc = app_locations_load_csv(a, loc->data, loc->len, err)) != RC_OK)
+	    (rc = app_locations_load_csv(a, loc->data, loc->len, NULL, err)) != RC_OK)
 		goto fail;
 	if (password == NULL) {
 		app_random_password(pw, sizeof(pw));
@@ -513,6 +625,8 @@ app_user_add(struct app *a, const struct app_actor *by, const struct app_user_ne
 		rc = app_fail(err, rc, "username %s is taken", nu->username);
 		goto fail;
 	}
+	if (rc == RC_OK)
+		rc = audit_write(a, by, "user.create", u.id, NULL, u.role);
 	if (rc != RC_OK || (rc = store_commit(a->store)) != RC_OK) {
 		rc = app_fail(err, rc, "cannot store the user");
 		goto fail;

@@ -178,7 +178,8 @@ void	app_csrf_token(struct app *a, const char *session_token,
 	    char out[APP_TOKEN_SIZE]);
 /* Constant-time check of a CSRF token against a session. 1 when it matches. */
 int	app_csrf_check(struct app *a, const char *session_token, const char *csrf);
-/* Change one's own password; other sessions of the user end. */
+/* Change one's own password. Every session of the user ends, this one included:
+ * sign in again with the new password. */
 int	app_password_change(struct app *a, const struct app_actor *u,
 	    const char *old_password, const char *new_password, struct app_error *err);
 /* Open sessions, for /metrics; -1 on error. */

@@ -235,7 +235,10 @@ case_fetch(struct app *a, const struct app_actor *u, const char *id, const char 
 	if (rc != RC_OK)
 		return app_fail(err, rc, "cannot read cases");
 	if (!policy_allows(a->policy, &u->pu, action, &r->m, &why)) {
-		log_info("denied %s on %s to user %s: %s", action, r->m.id, u->pu.id, why);
+		char outcome[64];
+
+		snprintf(outcome, sizeof(outcome), "denied: %s", why);
+		audit_note(a, u, action, r->m.id, NULL, outcome);
 		store_record_free(r);
 		return app_fail(err, RC_ENOTFOUND, "no case %s", id);
 	}
@@ -249,7 +252,8 @@ case_ref(const struct record_meta *m)
 	    (json_int_t)m->rev);
 }
 
-/* Append a sealed history entry: who, when, which fields changed and how. */
+/* Append a sealed history entry (who, when, which fields changed and how) and the
+ * audit row (field ids only), in the caller's transaction. */
 static int
 case_history_append(struct app *a, const struct vault_dk *dk,
     const struct record_meta *m, const struct app_actor *u, const char *action,
@@ -284,7 +288,11 @@ case_history_append(struct app *a, const struct vault_dk *dk,
 	if ((rc = case_seal_json(dk, m->id, CASE_HISTORY_TYPE, m->rev, entry, &h.body,
 	    &h.body_len)) != RC_OK)
 		goto out;
-	rc = store_history_append(a->store, &h);
+	if ((rc = store_history_append(a->store, &h)) != RC_OK)
+		goto out;
+	/* the audit row, in the same transaction: field ids, never values */
+	rc = audit_write(a, u, strcmp(action, "create") == 0 ? "case.create" :
+	    "case.update", m->id, fields, "ok");
 out:
 	free(h.body);
 	json_decref(entry);
@@ -334,6 +342,7 @@ app_case_create(struct app *a, const struct app_actor *u, const json_t *data,
 	*out = NULL;
 	vault_dk_new(&dk);
 	if (!policy_allows(a->policy, &u->pu, "case.create", NULL, NULL)) {
+		audit_note(a, u, "case.create", NULL, NULL, "denied: role lacks action");
 		rc = app_fail(err, RC_EDENIED, "your role may not register cases");
 		goto out;
 	}
@@ -345,8 +354,10 @@ app_case_create(struct app *a, const struct app_actor *u, const json_t *data,
 		rc = RC_ENOMEM;
 		goto out;
 	}
-	if ((rc = case_validate(a, copy, err)) != RC_OK)
+	if ((rc = case_validate(a, copy, err)) != RC_OK) {
+		audit_note(a, u, "case.create", NULL, NULL, "invalid");
 		goto out;
+	}
 
 	id_uuid4(m.id);
 	str_copy(m.type, sizeof(m.type), CASE_TYPE);
@@ -416,6 +427,7 @@ app_case_get(struct app *a, const struct app_actor *u, const char *id, json_t **
 	if ((rc = case_open_record(a, &r, &dk, &data, err)) == RC_OK &&
 	    (*out = case_view(a, u, &r.m, data, 1)) == NULL)
 		rc = RC_ENOMEM;
+	audit_note(a, u, "case.read", r.m.id, NULL, rc == RC_OK ? "ok" : rc_name(rc));
 	vault_dk_wipe(&dk);
 	json_decref(data);
 	store_record_free(&r);
@@ -446,6 +458,7 @@ app_case_update(struct app *a, const struct app_actor *u, const char *id, int64_
 	if ((rc = case_fetch(a, u, id, "case.update", &r, err)) != RC_OK)
 		goto out;
 	if (r.m.rev != rev) {
+		audit_note(a, u, "case.update", r.m.id, NULL, "conflict");
 		rc = app_fail(err, RC_ECONFLICT, "conflict: case %s is at revision %lld, "
 		    "not %lld; someone saved it first. Read it again and reapply your "
 		    "change", r.m.short_id, (long long)r.m.rev, (long long)rev);
@@ -460,8 +473,10 @@ app_case_update(struct app *a, const struct app_actor *u, const char *id, int64_
 	if ((rc = record_merge_patch(after, patch)) != RC_OK ||
 	    (rc = record_derive(after, before)) != RC_OK)
 		goto out;
-	if ((rc = case_validate(a, after, err)) != RC_OK)
+	if ((rc = case_validate(a, after, err)) != RC_OK) {
+		audit_note(a, u, "case.update", r.m.id, NULL, "invalid");
 		goto out;
+	}
 
 	m = r.m;
 	m.rev = r.m.rev + 1;
@@ -606,8 +621,10 @@ app_case_list(struct app *a, const struct app_actor *u, const struct app_case_qu
 	int rc;
 
 	*out = NULL;
-	if (!policy_allows(a->policy, &u->pu, "case.list", NULL, NULL))
+	if (!policy_allows(a->policy, &u->pu, "case.list", NULL, NULL)) {
+		audit_note(a, u, "case.list", NULL, NULL, "denied: role lacks action");
 		return app_fail(err, RC_EDENIED, "your role may not list cases");
+	}
 	page = q->page > 0 ? q->page : 1;
 	per = q->per > 0 ? q->per : 20;
 	if (per > 100)
@@ -692,6 +709,13 @@ app_case_list(struct app *a, const struct app_actor *u, const struct app_case_qu
 		goto fail;
 	}
 done:
+	{
+		char outcome[64];
+
+		/* how many, never what was searched for */
+		snprintf(outcome, sizeof(outcome), "%lld results", (long long)total);
+		audit_note(a, u, "case.list", NULL, NULL, outcome);
+	}
 	*out = json_pack("{s:o, s:{s:I, s:I, s:I}}", "data", c.rows, "metadata",
 	    "total", (json_int_t)total, "page", (json_int_t)page, "per", (json_int_t)per);
 	return *out != NULL ? RC_OK : RC_ENOMEM;
@@ -767,6 +791,7 @@ app_case_history(struct app *a, const struct app_actor *u, const char *id, json_
 		*out = c.rows;
 		c.rows = NULL;
 	}
+	audit_note(a, u, "case.history", r.m.id, NULL, rc == RC_OK ? "ok" : rc_name(rc));
 out:
 	json_decref(c.rows);
 	vault_dk_wipe(&dk);

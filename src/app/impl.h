@@ -11,13 +11,31 @@
 #include "store/store.h"
 #include "vault/vault.h"
 
+struct audit_queue;
+
 struct app {
-	char		 dir[PATH_MAX];
-	struct store	*store;
-	struct vault	*vault;
-	struct forms	*forms;
-	struct policy	*policy;
+	char			 dir[PATH_MAX];
+	struct store		*store;		/* this handle's own connection */
+	struct vault		*vault;		/* shared with clones */
+	struct forms		*forms;		/* shared with clones */
+	struct policy		*policy;	/* shared with clones */
+	struct audit_queue	*audit;		/* shared; NULL: audit synchronously */
+	int			 is_clone;	/* clones own only `store` */
+	int64_t			 session_ttl;	/* seconds a session lives at most */
+	int64_t			 session_idle;	/* seconds of inactivity that end it */
+	int64_t			 lockout;	/* seconds an account stays locked */
 };
+
+/* ---- audit (audit.c) ---- */
+
+/* Append one row to the chain inside the caller's open write transaction. `fields`
+ * is a JSON array of field ids or NULL; `u` NULL is the operator (CLI). */
+int	audit_write(struct app *a, const struct app_actor *u, const char *action,
+	    const char *record_id, const json_t *fields, const char *outcome);
+/* Record an event outside any transaction: queued for the background writer when it
+ * runs, else written at once in its own transaction. Failures are logged. */
+void	audit_note(struct app *a, const struct app_actor *u, const char *action,
+	    const char *record_id, const json_t *fields, const char *outcome);
 
 /* Set err->message (printf-style) and return `rc`. `err` may be NULL. */
 int	app_fail(struct app_error *err, int rc, const char *fmt, ...)
@@ -31,6 +49,6 @@ int	app_config_load(struct app *a, struct app_error *err);
 
 /* Load a locations CSV (code,parent_code,level,name_en,name_fr,name_ar,name_es). */
 int	app_locations_load_csv(struct app *a, const char *csv, size_t n,
-	    struct app_error *err);
+	    int64_t *rows, struct app_error *err);
 
 #endif

@@ -1191,6 +1191,9 @@ family_draw(struct gen *g, const struct nation *nat, const struct namelist *lang
 		fm->mf = tok_pick_elder(g, pl, fm->habit);
 		fm->mgf = tok_pick_elder(g, pl, fm->habit);
 		fm->fam = fm->fam2 = fm->mfam = fm->mfam2 = none;
+		if (fm->f.e == fm->gf.e || fm->f.e == fm->mf.e || fm->gf.e == fm->mf.e ||
+		    fm->gf.e == fm->ggf.e || fm->mf.e == fm->mgf.e)
+			continue;	/* the lines' men are not namesakes */
 		if (fm->surnames != NULL && !(nat->style == ST_FAMILY &&
 		    nat->nofamily_pct > 0 && chance(g, nat->nofamily_pct))) {
 			fm->fam = tok_pick(g, fm->surnames, fm->habit);

@@ -50,6 +50,16 @@ enum stmt {
 	STMT_LOCATION_EXISTS,
 	STMT_LOCATION_COUNT,
 	STMT_LOCATION_LIST,
+	STMT_SESSION_INSERT,
+	STMT_SESSION_GET,
+	STMT_SESSION_TOUCH,
+	STMT_SESSION_DELETE,
+	STMT_SESSION_DELETE_USER,
+	STMT_SESSION_PURGE,
+	STMT_SESSION_COUNT,
+	STMT_AUDIT_LAST,
+	STMT_AUDIT_INSERT,
+	STMT_AUDIT_WALK,
 	STMT__MAX
 };
 
@@ -57,6 +67,9 @@ enum stmt {
 	"r.id, r.type, r.short_id, r.rev, r.status, r.workflow, r.risk_level, r.sex, " \
 	"r.age_band, r.nationality, r.location_code, r.owner_id, r.agency_id, " \
 	"r.created_at, r.updated_at, r.flags, d.wrapped, r.body"
+
+#define AUDIT_COLS \
+	"seq, at, user_id, agency_id, action, record_id, fields, outcome, prev_hash, hash"
 
 #define USER_COLS \
 	"id, username, full_name, role, agency_id, location_code, language, " \
@@ -126,6 +139,26 @@ static const char *const sqlite_sql[STMT__MAX] = {
 	[STMT_LOCATION_COUNT] = "SELECT count(*) FROM locations",
 	[STMT_LOCATION_LIST] =
 	    "SELECT code, coalesce(parent_code, ''), level, names FROM locations ORDER BY code",
+	[STMT_SESSION_INSERT] =
+	    "INSERT INTO sessions (token_hash, user_id, created_at, last_seen, expires_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STMT_SESSION_GET] =
+	    "SELECT token_hash, user_id, created_at, last_seen, expires_at FROM sessions "
+	    "WHERE token_hash = ?1",
+	[STMT_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
+	[STMT_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
+	[STMT_SESSION_DELETE_USER] =
+	    "DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR token_hash <> ?2)",
+	[STMT_SESSION_PURGE] =
+	    "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen < ?2",
+	[STMT_SESSION_COUNT] =
+	    "SELECT count(*) FROM sessions WHERE expires_at > ?1 AND last_seen >= ?2",
+	[STMT_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+	[STMT_AUDIT_INSERT] =
+	    "INSERT INTO audit (seq, at, user_id, agency_id, action, record_id, fields, "
+	    "outcome, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[STMT_AUDIT_WALK] =
+	    "SELECT " AUDIT_COLS " FROM audit ORDER BY seq",
 };
 
 /* Numbered migrations; never edit one that has shipped, add the next. */
@@ -166,11 +199,26 @@ static const char *const sqlite_migrations[] = {
 	"  record_id TEXT NOT NULL, rev INTEGER NOT NULL, at INTEGER NOT NULL,"
 	"  user_id TEXT NOT NULL, action TEXT NOT NULL, body BLOB NOT NULL,"
 	"  PRIMARY KEY (record_id, rev));",
+	/* 2: sessions (token hashes only) and the audit chain */
+	"CREATE TABLE sessions ("
+	"  token_hash BLOB PRIMARY KEY, user_id TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL);"
+	"CREATE INDEX sessions_user ON sessions (user_id);"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, user_id TEXT NOT NULL,"
+	"  agency_id TEXT NOT NULL, action TEXT NOT NULL, record_id TEXT NOT NULL,"
+	"  fields TEXT, outcome TEXT NOT NULL, prev_hash BLOB NOT NULL,"
+	"  hash BLOB NOT NULL);"
+	"CREATE INDEX audit_record ON audit (record_id, seq);"
+	"CREATE INDEX audit_agency ON audit (agency_id, seq);"
+	"CREATE INDEX audit_user ON audit (user_id, seq);",
 };
 
 #define MIGRATION_COUNT (sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]))
 
 struct store {
+	char		 path[4096];
 	sqlite3		*db;
 	sqlite3_stmt	*st[STMT__MAX];
 };
@@ -288,6 +336,11 @@ store_open(const char *path, struct store **out, char *msg, size_t msgsz)
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return RC_ENOMEM;
+	if (str_copy(s->path, sizeof(s->path), path) != 0) {
+		snprintf(msg, msgsz, "database path too long");
+		free(s);
+		return RC_EINVALID;
+	}
 	src = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (src != SQLITE_OK) {
@@ -1021,5 +1074,279 @@ store_location_list(struct store *s, int (*cb)(void *arg, const char *code,
 	if (rc == RC_OK && src != SQLITE_DONE)
 		rc = rc_from_sqlite(s->db, src);
 	sqlite3_reset(st);
+	return rc;
+}
+
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}
+
+/* ---- sessions ------------------------------------------------------------------- */
+
+int
+store_session_insert(struct store *s, const struct store_session *ss)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, STMT_SESSION_INSERT)) == NULL)
+		return RC_EIO;
+	bind_blob(st, 1, ss->token_hash, STORE_HASH_BYTES);
+	bind_text(st, 2, ss->user_id);
+	sqlite3_bind_int64(st, 3, ss->created_at);
+	sqlite3_bind_int64(st, 4, ss->last_seen);
+	sqlite3_bind_int64(st, 5, ss->expires_at);
+	return step_done(s, st);
+}
+
+int
+store_session_get(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
+    struct store_session *out)
+{
+	sqlite3_stmt *st;
+	int src, rc;
+
+	if ((st = stmt(s, STMT_SESSION_GET)) == NULL)
+		return RC_EIO;
+	bind_blob(st, 1, hash, STORE_HASH_BYTES);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		if (sqlite3_column_bytes(st, 0) == STORE_HASH_BYTES)
+			memcpy(out->token_hash, sqlite3_column_blob(st, 0), STORE_HASH_BYTES);
+		col_text(st, 1, out->user_id, sizeof(out->user_id));
+		out->created_at = sqlite3_column_int64(st, 2);
+		out->last_seen = sqlite3_column_int64(st, 3);
+		out->expires_at = sqlite3_column_int64(st, 4);
+		rc = RC_OK;
+	} else
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(s->db, src);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+store_session_touch(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
+    int64_t last_seen)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, STMT_SESSION_TOUCH)) == NULL)
+		return RC_EIO;
+	bind_blob(st, 1, hash, STORE_HASH_BYTES);
+	sqlite3_bind_int64(st, 2, last_seen);
+	return step_done(s, st);
+}
+
+int
+store_session_delete(struct store *s, const uint8_t hash[STORE_HASH_BYTES])
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, STMT_SESSION_DELETE)) == NULL)
+		return RC_EIO;
+	bind_blob(st, 1, hash, STORE_HASH_BYTES);
+	return step_done(s, st);
+}
+
+int
+store_session_delete_user(struct store *s, const char *user_id, const uint8_t *keep)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, STMT_SESSION_DELETE_USER)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, user_id);
+	if (keep != NULL)
+		bind_blob(st, 2, keep, STORE_HASH_BYTES);
+	else
+		sqlite3_bind_null(st, 2);
+	return step_done(s, st);
+}
+
+int
+store_session_purge(struct store *s, int64_t now, int64_t idle_before)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, STMT_SESSION_PURGE)) == NULL)
+		return RC_EIO;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, idle_before);
+	return step_done(s, st);
+}
+
+int64_t
+store_session_count(struct store *s, int64_t now, int64_t idle_before)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if ((st = stmt(s, STMT_SESSION_COUNT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, idle_before);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+/* ---- audit chain ------------------------------------------------------------------ */
+
+int
+store_audit_last(struct store *s, int64_t *seq, uint8_t hash[STORE_HASH_BYTES])
+{
+	sqlite3_stmt *st;
+	int src, rc = RC_OK;
+
+	*seq = 0;
+	memset(hash, 0, STORE_HASH_BYTES);
+	if ((st = stmt(s, STMT_AUDIT_LAST)) == NULL)
+		return RC_EIO;
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_bytes(st, 1) == STORE_HASH_BYTES)
+			memcpy(hash, sqlite3_column_blob(st, 1), STORE_HASH_BYTES);
+		else
+			rc = RC_EINTEGRITY;
+	} else if (src != SQLITE_DONE)
+		rc = rc_from_sqlite(s->db, src);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+store_audit_insert(struct store *s, const struct store_audit *row)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, STMT_AUDIT_INSERT)) == NULL)
+		return RC_EIO;
+	sqlite3_bind_int64(st, 1, row->seq);
+	sqlite3_bind_int64(st, 2, row->at);
+	bind_text(st, 3, row->user_id);
+	bind_text(st, 4, row->agency_id);
+	bind_text(st, 5, row->action);
+	bind_text(st, 6, row->record_id);
+	if (row->fields != NULL)
+		bind_text(st, 7, row->fields);
+	else
+		sqlite3_bind_null(st, 7);
+	bind_text(st, 8, row->outcome);
+	bind_blob(st, 9, row->prev_hash, STORE_HASH_BYTES);
+	bind_blob(st, 10, row->hash, STORE_HASH_BYTES);
+	return step_done(s, st);
+}
+
+static int
+audit_read_row(sqlite3_stmt *st, struct store_audit *r)
+{
+	const unsigned char *f;
+
+	memset(r, 0, sizeof(*r));
+	r->seq = sqlite3_column_int64(st, 0);
+	r->at = sqlite3_column_int64(st, 1);
+	col_text(st, 2, r->user_id, sizeof(r->user_id));
+	col_text(st, 3, r->agency_id, sizeof(r->agency_id));
+	col_text(st, 4, r->action, sizeof(r->action));
+	col_text(st, 5, r->record_id, sizeof(r->record_id));
+	if ((f = sqlite3_column_text(st, 6)) != NULL &&
+	    (r->fields = strdup((const char *)f)) == NULL)
+		return RC_ENOMEM;
+	col_text(st, 7, r->outcome, sizeof(r->outcome));
+	/* a hash of the wrong size stays zero and fails verification */
+	if (sqlite3_column_bytes(st, 8) == STORE_HASH_BYTES)
+		memcpy(r->prev_hash, sqlite3_column_blob(st, 8), STORE_HASH_BYTES);
+	if (sqlite3_column_bytes(st, 9) == STORE_HASH_BYTES)
+		memcpy(r->hash, sqlite3_column_blob(st, 9), STORE_HASH_BYTES);
+	return RC_OK;
+}
+
+int
+store_audit_walk(struct store *s, int (*cb)(void *arg, struct store_audit *row),
+    void *arg)
+{
+	struct store_audit r;
+	sqlite3_stmt *st;
+	int rc = RC_OK, src;
+
+	/* its own statement: a walk may run while other statements are in use */
+	if (sqlite3_prepare_v2(s->db, sqlite_sql[STMT_AUDIT_WALK], -1, &st, NULL) !=
+	    SQLITE_OK)
+		return rc_from_sqlite(s->db, sqlite3_errcode(s->db));
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = audit_read_row(st, &r)) != RC_OK)
+			break;
+		if ((rc = cb(arg, &r)) != 0)
+			break;
+	}
+	if (rc == RC_OK && src != SQLITE_DONE)
+		rc = rc_from_sqlite(s->db, src);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_audit_list(struct store *s, const struct store_audit_filter *f, int64_t *total,
+    int (*cb)(void *arg, struct store_audit *row), void *arg)
+{
+	static const char where[] =
+	    " WHERE (?1 IS NULL OR agency_id = ?1) AND (?2 IS NULL OR record_id = ?2)"
+	    " AND (?3 IS NULL OR user_id = ?3) AND at >= ?4";
+	sqlite3_stmt *st = NULL;
+	struct store_audit r;
+	int rc = RC_OK, src, pass;
+
+	if (f->limit < 1 || f->limit > 1000 || f->offset < 0)
+		return RC_EINVALID;
+	for (pass = 0; pass < 2; pass++) {
+		const char *sql = pass == 0 ?
+		    "SELECT count(*) FROM audit" :
+		    "SELECT " AUDIT_COLS " FROM audit";
+		struct buf q = BUF_INIT;
+
+		if (pass == 0 && total == NULL)
+			continue;
+		if (buf_puts(&q, sql) != 0 || buf_puts(&q, where) != 0 ||
+		    (pass == 1 && buf_puts(&q, " ORDER BY seq DESC LIMIT ?5 OFFSET ?6") != 0)) {
+			buf_free(&q);
+			return RC_ENOMEM;
+		}
+		src = sqlite3_prepare_v2(s->db, q.p, -1, &st, NULL);
+		buf_free(&q);
+		if (src != SQLITE_OK)
+			return rc_from_sqlite(s->db, src);
+		if (f->agency_id && *f->agency_id)
+			bind_text(st, 1, f->agency_id);
+		if (f->record_id && *f->record_id)
+			bind_text(st, 2, f->record_id);
+		if (f->user_id && *f->user_id)
+			bind_text(st, 3, f->user_id);
+		sqlite3_bind_int64(st, 4, f->since);
+		if (pass == 0) {
+			if ((src = sqlite3_step(st)) == SQLITE_ROW)
+				*total = sqlite3_column_int64(st, 0);
+			else
+				rc = rc_from_sqlite(s->db, src);
+		} else {
+			sqlite3_bind_int64(st, 5, f->limit);
+			sqlite3_bind_int64(st, 6, f->offset);
+			while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+				if ((rc = audit_read_row(st, &r)) != RC_OK)
+					break;
+				if ((rc = cb(arg, &r)) != 0)
+					break;
+			}
+			if (rc == RC_OK && src != SQLITE_DONE)
+				rc = rc_from_sqlite(s->db, src);
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (rc != RC_OK)
+			return rc;
+	}
 	return rc;
 }

@@ -163,4 +163,66 @@ int64_t	store_location_count(struct store *s);
 int	store_location_list(struct store *s, int (*cb)(void *arg, const char *code,
 	    const char *parent_code, int level, const char *names_json), void *arg);
 
+/* ---- sessions ----------------------------------------------------------------- */
+
+#define STORE_HASH_BYTES	32
+
+struct store_session {
+	uint8_t	token_hash[STORE_HASH_BYTES];	/* keyed hash; the token is never stored */
+	char	user_id[ID_SIZE];
+	int64_t	created_at;
+	int64_t	last_seen;
+	int64_t	expires_at;
+};
+
+int	store_session_insert(struct store *s, const struct store_session *ss);
+int	store_session_get(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
+	    struct store_session *out);				/* RC_ENOTFOUND */
+int	store_session_touch(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
+	    int64_t last_seen);
+int	store_session_delete(struct store *s, const uint8_t hash[STORE_HASH_BYTES]);
+/* End every session of a user, except `keep` when not NULL. */
+int	store_session_delete_user(struct store *s, const char *user_id,
+	    const uint8_t *keep);
+/* Delete sessions whose absolute expiry or idle limit passed. */
+int	store_session_purge(struct store *s, int64_t now, int64_t idle_before);
+int64_t	store_session_count(struct store *s, int64_t now, int64_t idle_before);
+
+/* ---- audit chain ---------------------------------------------------------------- */
+
+struct store_audit {
+	int64_t	 seq;
+	int64_t	 at;
+	char	 user_id[ID_SIZE];
+	char	 agency_id[ID_SIZE];	/* the acting user's agency at the time */
+	char	 action[32];
+	char	 record_id[ID_SIZE];
+	char	*fields;		/* JSON array of field ids (malloc'd; may be NULL) */
+	char	 outcome[64];
+	uint8_t	 prev_hash[STORE_HASH_BYTES];
+	uint8_t	 hash[STORE_HASH_BYTES];
+};
+
+/* The last row's seq and hash; seq 0 and a zero hash when the chain is empty. */
+int	store_audit_last(struct store *s, int64_t *seq, uint8_t hash[STORE_HASH_BYTES]);
+int	store_audit_insert(struct store *s, const struct store_audit *row);
+
+struct store_audit_filter {
+	const char	*agency_id;	/* rows of users of this agency */
+	const char	*record_id;
+	const char	*user_id;
+	int64_t		 since;		/* at >= since; 0 = any */
+	int64_t		 limit, offset;
+};
+
+/* Rows matching, newest first; the callback owns row->fields (free()). */
+int	store_audit_list(struct store *s, const struct store_audit_filter *f,
+	    int64_t *total, int (*cb)(void *arg, struct store_audit *row), void *arg);
+/* Every row by seq, oldest first (for verification). */
+int	store_audit_walk(struct store *s, int (*cb)(void *arg, struct store_audit *row),
+	    void *arg);
+
+/* The path of the database file (for opening more connections). */
+const char *store_path(const struct store *s);
+
 #endif

@@ -197,6 +197,32 @@ vault_blind(const struct vault *v, const char *kind, const char *token,
 	sodium_memzero(&st, sizeof(st));
 }
 
+void
+vault_mac(const struct vault *v, enum vault_purpose p, const struct vault_part *parts,
+    size_t nparts, uint8_t out[VAULT_MAC_BYTES])
+{
+	crypto_generichash_state st;
+	uint8_t len[8];
+	size_t i, k;
+
+	if (p < VAULT_RECORDS || p >= VAULT__MAX) {	/* a bug: never a usable MAC */
+		randombytes_buf(out, VAULT_MAC_BYTES);
+		return;
+	}
+	crypto_generichash_init(&st, v->subkey[p], VAULT_KEY_BYTES, VAULT_MAC_BYTES);
+	for (i = 0; i < nparts; i++) {
+		uint64_t n = (uint64_t)parts[i].n;
+
+		for (k = 0; k < 8; k++)
+			len[k] = (uint8_t)(n >> (8 * k));
+		crypto_generichash_update(&st, len, sizeof(len));
+		if (parts[i].n > 0)
+			crypto_generichash_update(&st, parts[i].p, parts[i].n);
+	}
+	crypto_generichash_final(&st, out, VAULT_MAC_BYTES);
+	sodium_memzero(&st, sizeof(st));
+}
+
 int
 vault_subkey(const struct vault *v, enum vault_purpose p, uint8_t out[VAULT_KEY_BYTES])
 {

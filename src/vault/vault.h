@@ -83,6 +83,17 @@ int	vault_unseal(const struct vault_dk *dk, const char *ad, size_t adlen,
 void	vault_blind(const struct vault *v, const char *kind, const char *token,
 	    uint8_t out[VAULT_BLIND_BYTES]);
 
+#define VAULT_MAC_BYTES		32
+
+/* Keyed BLAKE2b-256 of the parts (ptr, len pairs; each part is length-prefixed so
+ * that boundaries cannot shift) under the subkey for `p`. */
+struct vault_part {
+	const void	*p;
+	size_t		 n;
+};
+void	vault_mac(const struct vault *v, enum vault_purpose p,
+	    const struct vault_part *parts, size_t nparts, uint8_t out[VAULT_MAC_BYTES]);
+
 /* Copy the subkey for `p` into out (caller wipes it). RC_OK or RC_EINVALID. */
 int	vault_subkey(const struct vault *v, enum vault_purpose p,
 	    uint8_t out[VAULT_KEY_BYTES]);

@@ -93,3 +93,136 @@ finish() {
 	fi
 	echo "  $CHECKS checks passed"
 }
+
+# ---- HTTP: a real `routecare serve` over loopback (test_api*.sh) ---------------------
+
+HDR=$T/headers
+SERVER_PID=
+SERVER_LOG=$T/server.log
+BASE=
+HTTP=
+
+# serve_start DATA_DIR [ARGS...]: start `routecare serve` on a free loopback port and
+# wait until /healthz answers 200. Sets SERVER_PID, PORT, BASE (http://127.0.0.1:PORT);
+# the server's stderr goes to $SERVER_LOG. Returns 1 when it would not start.
+serve_start() {
+	sdata=$1
+	shift
+	trap 'serve_kill; rm -rf "$T"' EXIT
+	for try in 0 1 2 3 4 5 6 7; do
+		PORT=$((20000 + ($$ * 7 + try * 977 + RANDOM) % 20000))
+		BASE=http://127.0.0.1:$PORT
+		"$RC" serve --data "$sdata" --listen "127.0.0.1:$PORT" "$@" >>"$SERVER_LOG" 2>&1 &
+		SERVER_PID=$!
+		for _ in $(seq 1 300); do	# up to 60 s: the ASan build starts slowly
+			if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+				break
+			fi
+			if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+			    "$BASE/healthz" 2>/dev/null)" = 200 ]; then
+				return 0
+			fi
+			sleep 0.2
+		done
+		if kill -0 "$SERVER_PID" 2>/dev/null; then	# alive but never healthy
+			kill -TERM "$SERVER_PID" 2>/dev/null || true
+			wait "$SERVER_PID" 2>/dev/null || true
+			SERVER_PID=
+			return 1
+		fi
+		wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_PID=
+		grep -qi "in use" "$SERVER_LOG" || return 1	# another reason: give up
+	done
+	return 1
+}
+
+# serve_stop: SIGTERM to the server and wait for it; its exit status in SERVER_STATUS
+# (124 when it had not stopped after 60 s; it is then killed).
+serve_stop() {
+	SERVER_STATUS=
+	if [ -z "$SERVER_PID" ]; then
+		SERVER_STATUS=255
+		return
+	fi
+	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	for _ in $(seq 1 600); do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill -KILL "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_STATUS=124
+	else
+		set +e
+		wait "$SERVER_PID"
+		SERVER_STATUS=$?
+		set -e
+	fi
+	SERVER_PID=
+}
+
+serve_kill() {	# on exit: never leave a server behind
+	if [ -n "${SERVER_PID:-}" ]; then
+		kill -KILL "$SERVER_PID" 2>/dev/null || true
+	fi
+}
+
+# http_as TOKEN METHOD PATH [CURL-ARGS...]: one request to the server (TOKEN "" = none)
+# with the body in $OUT, the headers in $HDR and the status code in $HTTP ("000" when
+# the connection failed).
+http_as() {
+	htok=$1
+	hm=$2
+	hp=$3
+	shift 3
+	if [ -n "$htok" ]; then
+		set -- -H "Authorization: Bearer $htok" "$@"
+	fi
+	: >"$OUT"
+	: >"$HDR"
+	HTTP=$(curl -sS -o "$OUT" -D "$HDR" -w '%{http_code}' --max-time 60 -X "$hm" \
+	    "$@" "$BASE$hp" 2>"$ERR") || true
+	[ -n "$HTTP" ] || HTTP=000
+}
+
+# expect_http CODES DESCRIPTION TOKEN METHOD PATH [CURL-ARGS...]: request and check the
+# status; CODES is one code or several separated by | ("403|404").
+expect_http() {
+	hwant=$1
+	hwhat=$2
+	shift 2
+	CHECKS=$((CHECKS + 1))
+	http_as "$@"
+	case "|$hwant|" in
+	*"|$HTTP|"*)
+		return 0 ;;
+	esac
+	fail "$hwhat: HTTP $HTTP, expected $hwant ($2 $3)"
+	head -c 300 "$OUT" | sed 's/^/    body: /' >&2
+	echo >&2
+	return 1
+}
+
+# header_is NAME VALUE: the last response has header NAME with exactly VALUE
+header_is() {
+	CHECKS=$((CHECKS + 1))
+	hv=$(header_val "$1")
+	if [ "$hv" != "$2" ]; then
+		fail "header $1 should be '$2', is '$hv'"
+		return 1
+	fi
+}
+
+# header_val NAME: the value of a header of the last response (empty when absent)
+header_val() {
+	tr -d '\r' <"$HDR" | awk -v n="$1" 'BEGIN { n = tolower(n) }
+	    { i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) {
+	      v = substr($0, i + 1); sub(/^[ \t]+/, "", v); print v; exit } }'
+}
+
+# jout FILTER: jq on the last body; "<not json>" when it is not JSON
+jout() {
+	jq -r "$1" "$OUT" 2>/dev/null || echo "<not json>"
+}

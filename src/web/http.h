@@ -1,0 +1,184 @@
+/*
+ * http.h — request and response plumbing over libmicrohttpd, shared by the JSON API
+ * (api.c) and the HTML pages: route tables, request bodies with limits, session
+ * authentication, response helpers that always carry the security headers, and the
+ * glue between the MHD thread pool and per-thread app handles.
+ *
+ * A request goes through these steps, all in the MHD worker thread that owns its
+ * connection:
+ *   1. headers read: match the route (404, or 405 with Allow), refuse a body that is
+ *      announced too large (413) or of the wrong media type (415), authenticate
+ *      (401; 403 for a cookie-authenticated unsafe request without its CSRF token);
+ *   2. body chunks: accumulated up to HTTP_BODY_MAX, the rest discarded (then 413);
+ *   3. body complete: JSON routes get the body parsed with the depth limit (400, 413),
+ *      then the route's handler fills a struct http_response;
+ *   4. completed: metrics, one access log line (method, route pattern, status, time).
+ *
+ * Handlers never see MHD: they read the request through the accessors below and answer
+ * through the response helpers. Nothing here logs a path, a query string or a body.
+ */
+#ifndef WEB_HTTP_H
+#define WEB_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "app/app.h"
+#include "base/buf.h"
+#include "base/json.h"
+
+struct MHD_Connection;
+struct MHD_Daemon;
+struct metrics;
+
+enum http_method {
+	HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE, HTTP_OPTIONS,
+	HTTP_OTHER,
+	HTTP_METHOD__MAX
+};
+
+/* "GET", ...; "OTHER" for HTTP_OTHER. */
+const char *http_method_name(enum http_method m);
+
+/* How the caller proved who they are. */
+enum http_auth {
+	HTTP_AUTH_NONE,		/* public route, or not signed in */
+	HTTP_AUTH_BEARER,	/* Authorization: Bearer <token> */
+	HTTP_AUTH_COOKIE	/* cookie HTTP_SESSION_COOKIE (web pages) */
+};
+
+#define HTTP_BODY_MAX		JSON_BODY_MAX	/* bytes of one request body, any type */
+#define HTTP_PATH_MAX		1024		/* longer paths are 404 */
+#define HTTP_PARAMS_MAX		4		/* {id} segments in one pattern */
+#define HTTP_PARAM_SIZE		128		/* one segment, NUL included */
+#define HTTP_HEADERS_MAX	8		/* extra headers on one response */
+#define HTTP_HEADER_SIZE	256		/* one extra header value, NUL included */
+#define HTTP_SESSION_COOKIE	"rc_session"
+#define HTTP_CSRF_HEADER	"X-CSRF-Token"
+
+/* Route flags. */
+#define HTTP_PUBLIC	0x01u	/* no authentication */
+#define HTTP_BODY_JSON	0x02u	/* body is application/json: parsed into req->json */
+#define HTTP_BODY_CSV	0x04u	/* body is text/csv: raw in req->body */
+#define HTTP_AUTH_OPT	0x08u	/* authenticate when credentials come, never refuse */
+
+struct http_request;
+struct http_response;
+
+typedef void (*http_handler_fn)(struct http_request *req, struct http_response *resp);
+
+struct http_route {
+	enum http_method	 method;	/* HEAD is answered by GET routes */
+	const char		*pattern;	/* "/api/v1/cases/{id}": {x} is one segment */
+	unsigned		 flags;		/* HTTP_PUBLIC | HTTP_BODY_JSON ... */
+	http_handler_fn		 handler;
+};
+
+/* One table of routes (the API's, the pages', ...); the server tries them in order. */
+struct http_routes {
+	const struct http_route	*r;
+	size_t			 n;
+};
+
+struct http_server;
+
+struct http_request {
+	struct http_server	*server;
+	struct MHD_Connection	*conn;
+	enum http_method	 method;
+	const char		*path;		/* without the query string; MHD owns it */
+	const struct http_route	*route;
+	const char		*params[HTTP_PARAMS_MAX];	/* the {x} segments, in order */
+	size_t			 nparams;
+	const char		*body;		/* NUL-terminated; "" when none */
+	size_t			 body_len;
+	json_t			*json;		/* HTTP_BODY_JSON: the body object (borrowed) */
+	struct app		*app;		/* this worker thread's handle (borrowed) */
+	enum http_auth		 auth;
+	char			 token[APP_TOKEN_SIZE];	/* the session token when auth */
+	struct app_actor	 actor;		/* the signed-in user when auth */
+};
+
+struct http_header {
+	const char	*name;			/* a string literal */
+	char		 value[HTTP_HEADER_SIZE];
+};
+
+struct http_response {
+	unsigned		 status;	/* 0 until a helper set it */
+	const char		*content_type;	/* a string literal, or NULL for no body */
+	struct buf		 body;		/* owned; handed to MHD when queued */
+	struct http_header	 headers[HTTP_HEADERS_MAX];
+	size_t			 nheaders;
+	int			 failed;	/* a helper ran out of memory: answer 500 */
+};
+
+/* ---- reading the request ---------------------------------------------------------- */
+
+/* A request header, or NULL. */
+const char *http_header(const struct http_request *req, const char *name);
+/* A cookie, or NULL. */
+const char *http_cookie(const struct http_request *req, const char *name);
+/* A query-string parameter, or NULL when absent or empty. */
+const char *http_query(const struct http_request *req, const char *name);
+/*
+ * The query parameter `name` as an integer in min..max (`*out` = 0 when absent).
+ * Returns 0, or -1 after answering 400 "invalid_parameter" naming it.
+ */
+int	http_query_int(const struct http_request *req, struct http_response *resp,
+	    const char *name, int64_t min, int64_t max, int64_t *out);
+/* 1 for POST, PUT, PATCH, DELETE (and unknown methods). */
+int	http_method_unsafe(enum http_method m);
+
+/* ---- answering ---------------------------------------------------------------------- */
+
+/* Add a response header (printf-style value). Sets resp->failed when it does not fit. */
+void	http_header_add(struct http_response *resp, const char *name, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* `j` serialised as the body (not stolen). */
+void	http_json(struct http_response *resp, unsigned status, const json_t *j);
+/* {"data": j}; `j` is not stolen. */
+void	http_data(struct http_response *resp, unsigned status, const json_t *j);
+/* No body (204, ...). */
+void	http_empty(struct http_response *resp, unsigned status);
+/* A body of `n` bytes with a literal content type. */
+void	http_body(struct http_response *resp, unsigned status, const char *content_type,
+	    const void *p, size_t n);
+/* {"error":{"code","message","fields":{}}}; replaces whatever the response held. */
+void	http_error(struct http_response *resp, unsigned status, const char *code,
+	    const char *message);
+/* One field problem: {"error":{"code","message","fields":{field: problem}}}. */
+void	http_error_field(struct http_response *resp, unsigned status, const char *code,
+	    const char *message, const char *field, const char *problem);
+/*
+ * The answer for an app/ failure `rc`: RC_EINVALID 422 (fields from err), RC_ETOOBIG
+ * 413, RC_EAUTH 401, RC_EDENIED 403, RC_ENOTFOUND 404, RC_ECONFLICT and RC_EEXIST 409,
+ * RC_ELOCKED 429, RC_EINTEGRITY 500 "integrity", anything else 500 "internal" (logged
+ * with the route, answered with a generic message).
+ */
+void	http_app_error(struct http_request *req, struct http_response *resp, int rc,
+	    const struct app_error *err);
+
+/* ---- the server --------------------------------------------------------------------- */
+
+/*
+ * A server for `app` (borrowed; it must outlive the server) answering the route tables
+ * `tables` (borrowed, static). NULL when out of memory.
+ */
+struct http_server *http_server_new(struct app *app, const struct http_routes *tables,
+	    size_t ntables);
+/* Closes the per-thread app handles; call after the daemon has stopped. NULL is fine. */
+void	http_server_free(struct http_server *s);
+/*
+ * Start the MHD daemon on the listening socket `fd` (handed over to MHD) with
+ * `threads` worker threads. NULL when MHD refused (the reason is logged).
+ */
+struct MHD_Daemon *http_server_start(struct http_server *s, int fd, unsigned threads);
+/* From now on every response says "Connection: close". */
+void	http_server_stopping(struct http_server *s);
+/* Requests begun and not yet completed. */
+size_t	http_server_active(const struct http_server *s);
+struct metrics *http_server_metrics(const struct http_server *s);
+
+#endif
