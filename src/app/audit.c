@@ -110,18 +110,52 @@ audit_write(struct app *a, const struct app_actor *u, const char *action,
 	return rc;
 }
 
+static void audit_enqueue_or_write(struct app *a, struct store_audit *rp);
+
 void
 audit_note(struct app *a, const struct app_actor *u, const char *action,
     const char *record_id, const json_t *fields, const char *outcome)
 {
-	struct audit_queue *q = a->audit;
 	struct store_audit r;
-	int rc;
 
 	if (audit_row(&r, u, action, record_id, fields, outcome) != RC_OK) {
 		log_error("audit: out of memory for %s", action);
 		return;
 	}
+	if (store_in_transaction(a->store)) {
+		if (a->ndeferred == sizeof(a->deferred) / sizeof(a->deferred[0])) {
+			log_error("audit: too many notes inside one transaction; %s lost",
+			    action);
+			free(r.fields);
+			return;
+		}
+		a->deferred[a->ndeferred++] = r;
+		return;
+	}
+	audit_flush(a);
+	audit_enqueue_or_write(a, &r);
+}
+
+void
+audit_flush(struct app *a)
+{
+	size_t i, n = a->ndeferred;
+
+	if (n == 0 || store_in_transaction(a->store))
+		return;
+	a->ndeferred = 0;
+	for (i = 0; i < n; i++)
+		audit_enqueue_or_write(a, &a->deferred[i]);
+}
+
+/* Hand `r` to the background writer, or write it now; frees r->fields. */
+static void
+audit_enqueue_or_write(struct app *a, struct store_audit *rp)
+{
+	struct audit_queue *q = a->audit;
+	struct store_audit r = *rp;
+	int rc;
+
 	if (q != NULL) {
 		pthread_mutex_lock(&q->mu);
 		while (q->n >= AUDIT_QUEUE_MAX && !q->stop)
@@ -151,7 +185,7 @@ audit_note(struct app *a, const struct app_actor *u, const char *action,
 		rc = store_commit(a->store);
 	if (rc != RC_OK) {
 		store_rollback(a->store);
-		log_error("audit: cannot append %s: %s", action, rc_name(rc));
+		log_error("audit: cannot append %s: %s", r.action, rc_name(rc));
 	}
 	free(r.fields);
 }

@@ -508,6 +508,7 @@ app_case_update(struct app *a, const struct app_actor *u, const char *id, int64_
 out:
 	if (rc != RC_OK)
 		store_rollback(a->store);
+	audit_flush(a);		/* conflicts, denials and refusals survive the rollback */
 	vault_dk_wipe(&dk);
 	free(body);
 	free(ks.k);

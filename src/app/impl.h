@@ -24,6 +24,9 @@ struct app {
 	int64_t			 session_ttl;	/* seconds a session lives at most */
 	int64_t			 session_idle;	/* seconds of inactivity that end it */
 	int64_t			 lockout;	/* seconds an account stays locked */
+	/* notes made inside a transaction that may roll back, written after it */
+	struct store_audit	 deferred[8];
+	size_t			 ndeferred;
 };
 
 /* ---- audit (audit.c) ---- */
@@ -32,10 +35,14 @@ struct app {
  * is a JSON array of field ids or NULL; `u` NULL is the operator (CLI). */
 int	audit_write(struct app *a, const struct app_actor *u, const char *action,
 	    const char *record_id, const json_t *fields, const char *outcome);
-/* Record an event outside any transaction: queued for the background writer when it
- * runs, else written at once in its own transaction. Failures are logged. */
+/* Record an event that must be kept whatever happens to the current transaction
+ * (reads, denials, refused writes): queued for the background writer when it runs,
+ * else written at once in its own transaction; inside an open transaction it waits
+ * for audit_flush(). Failures are logged. */
 void	audit_note(struct app *a, const struct app_actor *u, const char *action,
 	    const char *record_id, const json_t *fields, const char *outcome);
+/* Write the notes deferred while a transaction was open; call after it ended. */
+void	audit_flush(struct app *a);
 
 /* Set err->message (printf-style) and return `rc`. `err` may be NULL. */
 int	app_fail(struct app_error *err, int rc, const char *fmt, ...)

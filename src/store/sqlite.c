@@ -439,6 +439,12 @@ store_commit(struct store *s)
 }
 
 int
+store_in_transaction(struct store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
+}
+
+int
 store_rollback(struct store *s)
 {
 	if (sqlite3_get_autocommit(s->db))

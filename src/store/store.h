@@ -36,6 +36,7 @@ int	store_schema_version(struct store *s);
 int	store_begin(struct store *s);		/* immediate: takes the write lock */
 int	store_commit(struct store *s);
 int	store_rollback(struct store *s);	/* safe to call when no transaction */
+int	store_in_transaction(struct store *s);	/* 1 while a transaction is open */
 
 /* ---- records ---------------------------------------------------------------- */
 

@@ -1,0 +1,890 @@
+/* http.c — routes, bodies, authentication and responses over libmicrohttpd. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "app/app.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "web/http.h"
+#include "web/metrics.h"
+
+#define HTTP_CONNECTION_LIMIT	1024
+#define HTTP_CONNECTION_TIMEOUT	30		/* seconds of inactivity */
+#define HTTP_CONNECTION_MEMORY	(64 * 1024)	/* request line + headers + read buffer */
+#define HTTP_DISCARD_MAX	(16u * 1024 * 1024)	/* past this, close rather than read */
+#define HTTP_ROUTES_MAX		128
+#define HTTP_ALLOW_SIZE		64
+
+struct http_server {
+	struct app		*app;		/* borrowed: the parent handle */
+	const struct http_routes *tables;	/* borrowed, static */
+	size_t			 ntables;
+	const char		*labels[HTTP_ROUTES_MAX];	/* unique patterns, for metrics */
+	size_t			 nlabels;
+	struct metrics		*metrics;	/* owned */
+	pthread_key_t		 key;		/* this thread's clone of app */
+	int			 key_made;
+	pthread_mutex_t		 lock;		/* guards clones */
+	struct app		**clones;	/* owned: closed by http_server_free */
+	size_t			 nclones, capclones;
+	atomic_size_t		 active;	/* requests begun, not completed */
+	atomic_int		 stopping;
+};
+
+/* What one request carries between the MHD callbacks (MHD's con_cls). */
+struct http_ctx {
+	struct http_request	 req;
+	struct timespec		 start;
+	size_t			 label;		/* metrics route index */
+	unsigned		 status;	/* answered with; 0 = not answered */
+	int			 queued;	/* a response is queued: ignore further calls */
+	int			 too_big;	/* the body went over HTTP_BODY_MAX */
+	size_t			 discarded;	/* bytes dropped after too_big */
+	struct buf		 body;		/* owned; wiped (may hold passwords) */
+	json_t			*json;		/* owned */
+	char			 params[HTTP_PARAMS_MAX][HTTP_PARAM_SIZE];
+};
+
+static const char *const http_method_names[HTTP_METHOD__MAX] = {
+	[HTTP_GET] = "GET", [HTTP_HEAD] = "HEAD", [HTTP_POST] = "POST",
+	[HTTP_PUT] = "PUT", [HTTP_PATCH] = "PATCH", [HTTP_DELETE] = "DELETE",
+	[HTTP_OPTIONS] = "OPTIONS", [HTTP_OTHER] = "OTHER",
+};
+
+const char *
+http_method_name(enum http_method m)
+{
+	return (unsigned)m < HTTP_METHOD__MAX ? http_method_names[m] : "OTHER";
+}
+
+static enum http_method
+http_method_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < HTTP_OTHER; i++)
+		if (strcmp(s, http_method_names[i]) == 0)
+			return (enum http_method)i;
+	return HTTP_OTHER;
+}
+
+int
+http_method_unsafe(enum http_method m)
+{
+	return m != HTTP_GET && m != HTTP_HEAD && m != HTTP_OPTIONS;
+}
+
+/* ---- reading the request ---------------------------------------------------------- */
+
+const char *
+http_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_cookie(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *
+http_query(const struct http_request *req, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* Parse a decimal integer of digits only; -1 when not one or over INT64_MAX. */
+static int
+http_parse_int64(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (INT64_MAX - (*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+http_query_int(const struct http_request *req, struct http_response *resp,
+    const char *name, int64_t min, int64_t max, int64_t *out)
+{
+	const char *s = http_query(req, name);
+	char msg[128];
+	int64_t v;
+
+	*out = 0;
+	if (s == NULL)
+		return 0;
+	if (http_parse_int64(s, &v) != 0 || v < min || v > max) {
+		snprintf(msg, sizeof(msg), "must be an integer from %" PRId64 " to %" PRId64,
+		    min, max);
+		http_error_field(resp, 400, "invalid_parameter", "bad query parameter",
+		    name, msg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ---- answering ---------------------------------------------------------------------- */
+
+void
+http_header_add(struct http_response *resp, const char *name, const char *fmt, ...)
+{
+	struct http_header *h;
+	va_list ap;
+	int n;
+
+	if (resp->nheaders >= HTTP_HEADERS_MAX) {
+		resp->failed = 1;
+		return;
+	}
+	h = &resp->headers[resp->nheaders];
+	h->name = name;
+	va_start(ap, fmt);
+	n = vsnprintf(h->value, sizeof(h->value), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(h->value)) {
+		resp->failed = 1;
+		return;
+	}
+	resp->nheaders++;
+}
+
+static int
+http_dump_cb(const char *p, size_t n, void *arg)
+{
+	return buf_append(arg, p, n) == 0 ? 0 : -1;
+}
+
+void
+http_json(struct http_response *resp, unsigned status, const json_t *j)
+{
+	buf_reset(&resp->body);
+	resp->status = status;
+	resp->content_type = "application/json";
+	if (j == NULL || json_dump_callback(j, http_dump_cb, &resp->body,
+	    JSON_COMPACT | JSON_ENCODE_ANY) != 0 || buf_putc(&resp->body, '\n') != 0)
+		resp->failed = 1;
+}
+
+void
+http_data(struct http_response *resp, unsigned status, const json_t *j)
+{
+	json_t *env;	/* owned */
+
+	if (j == NULL || (env = json_pack("{s:O}", "data", (json_t *)j)) == NULL) {
+		resp->failed = 1;
+		return;
+	}
+	http_json(resp, status, env);
+	json_decref(env);
+}
+
+void
+http_empty(struct http_response *resp, unsigned status)
+{
+	buf_reset(&resp->body);
+	resp->status = status;
+	resp->content_type = NULL;
+}
+
+void
+http_body(struct http_response *resp, unsigned status, const char *content_type,
+    const void *p, size_t n)
+{
+	buf_reset(&resp->body);
+	resp->status = status;
+	resp->content_type = content_type;
+	if (buf_append(&resp->body, p, n) != 0)
+		resp->failed = 1;
+}
+
+/* {"error":{"code","message","fields":fields}}; steals `fields` (may be NULL). */
+static void
+http_error_fields(struct http_response *resp, unsigned status, const char *code,
+    const char *message, json_t *fields)
+{
+	json_t *env;	/* owned */
+
+	if (fields == NULL)
+		fields = json_object();
+	env = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", code, "message", message,
+	    "fields", fields);
+	if (env == NULL) {
+		resp->failed = 1;
+		return;
+	}
+	http_json(resp, status, env);
+	json_decref(env);
+}
+
+void
+http_error(struct http_response *resp, unsigned status, const char *code,
+    const char *message)
+{
+	http_error_fields(resp, status, code, message, NULL);
+}
+
+void
+http_error_field(struct http_response *resp, unsigned status, const char *code,
+    const char *message, const char *field, const char *problem)
+{
+	json_t *fields = json_object();	/* given to http_error_fields */
+
+	if (fields != NULL)
+		json_object_set_new(fields, field, json_string(problem));
+	http_error_fields(resp, status, code, message, fields);
+}
+
+struct http_rc_map {
+	int		 rc;
+	unsigned	 status;
+	const char	*code;
+	const char	*message;	/* when err has none */
+};
+
+static const struct http_rc_map http_rc_table[] = {
+	{ RC_EINVALID,	 422, "invalid",	"the request is not valid" },
+	{ RC_ETOOBIG,	 413, "too_large",	"the request is over a size limit" },
+	{ RC_EAUTH,	 401, "unauthorized",	"sign in first" },
+	{ RC_EDENIED,	 403, "forbidden",	"not allowed" },
+	{ RC_ENOTFOUND,	 404, "not_found",	"not found" },
+	{ RC_ECONFLICT,	 409, "conflict",	"the record changed since you read it" },
+	{ RC_EEXIST,	 409, "exists",		"it exists already" },
+	{ RC_ELOCKED,	 429, "locked",		"too many attempts: try again later" },
+	{ RC_EINTEGRITY, 500, "integrity",	"stored data failed its integrity check" },
+};
+
+void
+http_app_error(struct http_request *req, struct http_response *resp, int rc,
+    const struct app_error *err)
+{
+	const struct http_rc_map *m = NULL;
+	json_t *fields;		/* given to http_error_fields */
+	size_t i;
+
+	for (i = 0; i < sizeof(http_rc_table) / sizeof(http_rc_table[0]); i++)
+		if (http_rc_table[i].rc == rc)
+			m = &http_rc_table[i];
+	if (m == NULL || rc == RC_EINTEGRITY) {
+		/* the app's message names no record content; it still stays in the log */
+		log_error("%s %s: %s: %s", http_method_name(req->method),
+		    req->route != NULL ? req->route->pattern : "-", rc_name(rc),
+		    err != NULL && err->message[0] != '\0' ? err->message : "-");
+		if (m == NULL) {
+			http_error(resp, 500, "internal", "internal error");
+			return;
+		}
+	}
+	fields = json_object();
+	if (fields != NULL && err != NULL && rc == RC_EINVALID)
+		for (i = 0; i < err->fields.n && i < FORM_ERRORS_MAX; i++)
+			json_object_set_new(fields, err->fields.e[i].field[0] != '\0' ?
+			    err->fields.e[i].field : "data",
+			    json_string(err->fields.e[i].problem));
+	if (rc == RC_EAUTH)
+		http_header_add(resp, "WWW-Authenticate", "Bearer");
+	http_error_fields(resp, m->status, m->code,
+	    err != NULL && err->message[0] != '\0' ? err->message : m->message, fields);
+}
+
+/* ---- per-thread app handles ------------------------------------------------------- */
+
+/* This thread's app handle: a clone of the server's, made on first use. */
+static struct app *
+http_thread_app(struct http_server *s)
+{
+	struct app_error err = { 0 };
+	struct app *a = pthread_getspecific(s->key);
+	struct app **grown;
+	size_t ncap;
+	int rc;
+
+	if (a != NULL)
+		return a;
+	pthread_mutex_lock(&s->lock);
+	if (s->nclones == s->capclones) {
+		ncap = s->capclones ? s->capclones * 2 : 16;
+		if (ncap > SIZE_MAX / sizeof(*grown) ||
+		    (grown = realloc(s->clones, ncap * sizeof(*grown))) == NULL) {
+			pthread_mutex_unlock(&s->lock);
+			log_error("http: out of memory for a worker's database handle");
+			return NULL;
+		}
+		s->clones = grown;
+		s->capclones = ncap;
+	}
+	if ((rc = app_clone(s->app, &a, &err)) != RC_OK) {
+		pthread_mutex_unlock(&s->lock);
+		log_error("http: cannot open a database handle for a worker: %s: %s",
+		    rc_name(rc), err.message);
+		return NULL;
+	}
+	s->clones[s->nclones++] = a;
+	pthread_mutex_unlock(&s->lock);
+	if (pthread_setspecific(s->key, a) != 0)
+		log_warn("http: cannot keep a worker's database handle");
+	return a;
+}
+
+/* ---- routing -------------------------------------------------------------------------- */
+
+/*
+ * 1 when `path` matches `pattern`; each {x} matches one non-empty segment, copied to
+ * `params` (HTTP_PARAMS_MAX of HTTP_PARAM_SIZE bytes; longer segments do not match).
+ */
+static int
+http_match(const char *pattern, const char *path,
+    char params[HTTP_PARAMS_MAX][HTTP_PARAM_SIZE], size_t *np)
+{
+	const char *p = pattern, *s = path, *start;
+	size_t n = 0, len;
+
+	while (*p != '\0' && *s != '\0') {
+		if (*p == '{') {
+			while (*p != '\0' && *p != '}')
+				p++;
+			if (*p == '}')
+				p++;
+			start = s;
+			while (*s != '\0' && *s != '/')
+				s++;
+			len = (size_t)(s - start);
+			if (len == 0 || len >= HTTP_PARAM_SIZE || n >= HTTP_PARAMS_MAX)
+				return 0;
+			if (params != NULL) {
+				memcpy(params[n], start, len);
+				params[n][len] = '\0';
+			}
+			n++;
+		} else if (*p++ != *s++)
+			return 0;
+	}
+	if (*p != '\0' || *s != '\0')
+		return 0;
+	if (np != NULL)
+		*np = n;
+	return 1;
+}
+
+/* The metrics label index of `pattern`. */
+static size_t
+http_label_index(const struct http_server *s, const char *pattern)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlabels; i++)
+		if (strcmp(s->labels[i], pattern) == 0)
+			return i;
+	return s->nlabels;
+}
+
+/*
+ * Find the route for the request. Returns the route; or NULL with `allow` listing the
+ * methods the path answers ("" when no route has this path: 404).
+ */
+static const struct http_route *
+http_route_find(const struct http_server *s, struct http_ctx *c, char *allow,
+    size_t allowsz)
+{
+	enum http_method want = c->req.method == HTTP_HEAD ? HTTP_GET : c->req.method;
+	unsigned seen = 0;
+	const struct http_route *r;
+	size_t t, i, np = 0;
+
+	allow[0] = '\0';
+	for (t = 0; t < s->ntables; t++)
+		for (i = 0; i < s->tables[t].n; i++) {
+			r = &s->tables[t].r[i];
+			if (!http_match(r->pattern, c->req.path, NULL, NULL))
+				continue;
+			if (r->method == want) {
+				http_match(r->pattern, c->req.path, c->params, &np);
+				for (c->req.nparams = 0; c->req.nparams < np; c->req.nparams++)
+					c->req.params[c->req.nparams] =
+					    c->params[c->req.nparams];
+				return r;
+			}
+			seen |= 1u << r->method;
+		}
+	for (i = 0; i < HTTP_OTHER; i++) {
+		if (!(seen & (1u << i)))
+			continue;
+		if (allow[0] != '\0')
+			strncat(allow, ", ", allowsz - strlen(allow) - 1);
+		strncat(allow, http_method_names[i], allowsz - strlen(allow) - 1);
+		if (i == HTTP_GET)
+			strncat(allow, ", HEAD", allowsz - strlen(allow) - 1);
+	}
+	return NULL;
+}
+
+/* ---- authentication ---------------------------------------------------------------- */
+
+/* 1 when the media type of `ct` (parameters ignored, any case) is `want`. */
+static int
+http_media_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, want, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/*
+ * Who sent the request: a Bearer token (Authorization), else the session cookie.
+ * Returns 0 (req->auth set, NONE when no credentials came), or -1 after answering
+ * 401 (bad credentials) or 403 (cookie on an unsafe request without its CSRF token).
+ */
+static int
+http_authenticate(struct http_request *req, struct http_response *resp, int required)
+{
+	struct app_error err = { 0 };
+	const char *h, *tok = NULL, *csrf;
+	enum http_auth via = HTTP_AUTH_NONE;
+
+	if ((h = http_header(req, "Authorization")) != NULL) {
+		if (strncasecmp(h, "Bearer ", 7) == 0) {
+			for (tok = h + 7; *tok == ' '; tok++)
+				;
+			via = HTTP_AUTH_BEARER;
+		} else {
+			tok = "";	/* another scheme: refused below */
+			via = HTTP_AUTH_BEARER;
+		}
+	} else if ((h = http_cookie(req, HTTP_SESSION_COOKIE)) != NULL) {
+		tok = h;
+		via = HTTP_AUTH_COOKIE;
+	}
+	if (via == HTTP_AUTH_NONE) {
+		if (!required)
+			return 0;
+		http_header_add(resp, "WWW-Authenticate", "Bearer");
+		http_error(resp, 401, "unauthorized", "sign in first: no session token");
+		return -1;
+	}
+	if (req->app == NULL) {
+		http_error(resp, 503, "unavailable", "the server cannot reach its database");
+		return -1;
+	}
+	if (str_copy(req->token, sizeof(req->token), tok) != 0 || req->token[0] == '\0' ||
+	    app_session_actor(req->app, req->token, &req->actor, &err) != RC_OK) {
+		sodium_memzero(req->token, sizeof(req->token));
+		if (!required && via == HTTP_AUTH_COOKIE)
+			return 0;	/* a stale cookie on a public page */
+		http_header_add(resp, "WWW-Authenticate", "Bearer");
+		http_error(resp, 401, "unauthorized",
+		    "the session is unknown, expired or ended: sign in again");
+		return -1;
+	}
+	if (via == HTTP_AUTH_COOKIE && http_method_unsafe(req->method)) {
+		csrf = http_header(req, HTTP_CSRF_HEADER);
+		if (csrf == NULL || app_csrf_check(req->app, req->token, csrf) != 1) {
+			sodium_memzero(req->token, sizeof(req->token));
+			http_error(resp, 403, "csrf",
+			    "missing or wrong " HTTP_CSRF_HEADER " header for a cookie session");
+			return -1;
+		}
+	}
+	req->auth = via;
+	return 0;
+}
+
+/* ---- the MHD callbacks ------------------------------------------------------------- */
+
+static const char *const http_security_headers[][2] = {
+	{ "Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'" },
+	{ "X-Content-Type-Options", "nosniff" },
+	{ "Referrer-Policy", "no-referrer" },
+	{ "X-Frame-Options", "DENY" },
+};
+
+/* Hand `resp` to MHD. MHD_NO closes the connection (nothing else we can do). */
+static enum MHD_Result
+http_queue(struct http_server *s, struct http_ctx *c, struct http_response *resp)
+{
+	static const char fallback[] = "{\"error\":{\"code\":\"internal\","
+	    "\"message\":\"internal error\",\"fields\":{}}}\n";
+	struct MHD_Response *mr;
+	enum MHD_Result ret;
+	int cache_set = 0, ok = 1;
+	size_t i;
+
+	if (resp->failed || resp->status == 0) {
+		log_error("%s %s: could not build the response",
+		    http_method_name(c->req.method),
+		    c->req.route != NULL ? c->req.route->pattern : "-");
+		buf_free(&resp->body);
+		resp->nheaders = 0;
+		resp->status = 500;
+		resp->content_type = "application/json";
+		mr = MHD_create_response_from_buffer(sizeof(fallback) - 1, (void *)fallback,
+		    MHD_RESPMEM_PERSISTENT);
+	} else if (resp->body.len == 0) {
+		mr = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	} else {
+		mr = MHD_create_response_from_buffer(resp->body.len, resp->body.p,
+		    MHD_RESPMEM_MUST_FREE);
+		if (mr != NULL)
+			resp->body = (struct buf)BUF_INIT;	/* MHD frees it now */
+	}
+	if (mr == NULL)
+		return MHD_NO;
+	for (i = 0; i < sizeof(http_security_headers) / sizeof(http_security_headers[0]);
+	    i++)
+		ok &= MHD_add_response_header(mr, http_security_headers[i][0],
+		    http_security_headers[i][1]) == MHD_YES;
+	for (i = 0; i < resp->nheaders; i++) {
+		if (strcasecmp(resp->headers[i].name, "Cache-Control") == 0)
+			cache_set = 1;
+		ok &= MHD_add_response_header(mr, resp->headers[i].name,
+		    resp->headers[i].value) == MHD_YES;
+	}
+	if (!cache_set)
+		ok &= MHD_add_response_header(mr, "Cache-Control", "no-store") == MHD_YES;
+	if (resp->content_type != NULL)
+		ok &= MHD_add_response_header(mr, "Content-Type", resp->content_type) ==
+		    MHD_YES;
+	if (atomic_load(&s->stopping))
+		ok &= MHD_add_response_header(mr, "Connection", "close") == MHD_YES;
+	if (!ok) {
+		MHD_destroy_response(mr);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(c->req.conn, resp->status, mr);
+	MHD_destroy_response(mr);
+	if (ret == MHD_YES) {
+		c->status = resp->status;
+		c->queued = 1;
+	}
+	return ret;
+}
+
+/* Queue `resp` and release what it still holds. */
+static enum MHD_Result
+http_finish(struct http_server *s, struct http_ctx *c, struct http_response *resp)
+{
+	enum MHD_Result ret = http_queue(s, c, resp);
+
+	buf_free(&resp->body);
+	return ret;
+}
+
+/* Content-Length as a number; -1 when absent, SIZE_MAX when not a sane number. */
+static int
+http_content_length(const struct http_request *req, size_t *out)
+{
+	const char *cl = http_header(req, "Content-Length");
+	int64_t v;
+
+	if (cl == NULL)
+		return -1;
+	if (http_parse_int64(cl, &v) != 0 || (uint64_t)v > SIZE_MAX)
+		*out = SIZE_MAX;
+	else
+		*out = (size_t)v;
+	return 0;
+}
+
+/* Step 1: the headers are in. 0 to read the body; -1 when `resp` holds the answer. */
+static int
+http_begin(struct http_server *s, struct http_ctx *c, struct http_response *resp)
+{
+	char allow[HTTP_ALLOW_SIZE];
+	const struct http_route *r;
+	size_t cl = 0;
+	int has_cl, has_body;
+
+	if (strlen(c->req.path) > HTTP_PATH_MAX ||
+	    (r = http_route_find(s, c, allow, sizeof(allow))) == NULL) {
+		if (strlen(c->req.path) <= HTTP_PATH_MAX && allow[0] != '\0') {
+			http_header_add(resp, "Allow", "%s", allow);
+			http_error(resp, 405, "method_not_allowed",
+			    "this path does not answer that method");
+		} else
+			http_error(resp, 404, "not_found", "no such path");
+		return -1;
+	}
+	c->req.route = r;
+	c->label = http_label_index(s, r->pattern);
+
+	has_cl = http_content_length(&c->req, &cl) == 0;
+	if (has_cl && cl > HTTP_BODY_MAX) {
+		http_error(resp, 413, "too_large", "the body is over the 1 MiB limit");
+		return -1;
+	}
+	has_body = (has_cl && cl > 0) ||
+	    http_header(&c->req, "Transfer-Encoding") != NULL;
+	if (has_body && (r->flags & HTTP_BODY_JSON) &&
+	    !http_media_is(http_header(&c->req, "Content-Type"), "application/json")) {
+		http_error(resp, 415, "unsupported_media_type",
+		    "send the body as Content-Type: application/json");
+		return -1;
+	}
+	if (has_body && (r->flags & HTTP_BODY_CSV) &&
+	    !http_media_is(http_header(&c->req, "Content-Type"), "text/csv")) {
+		http_error(resp, 415, "unsupported_media_type",
+		    "send the body as Content-Type: text/csv");
+		return -1;
+	}
+	c->req.app = http_thread_app(s);
+	if (!(r->flags & HTTP_PUBLIC) || (r->flags & HTTP_AUTH_OPT)) {
+		if (http_authenticate(&c->req, resp, !(r->flags & HTTP_PUBLIC)) != 0)
+			return -1;
+	}
+	if (c->req.app == NULL) {
+		http_error(resp, 503, "unavailable", "the server cannot reach its database");
+		return -1;
+	}
+	return 0;
+}
+
+/* Step 3: the body is in. Runs the handler; `resp` holds the answer. */
+static void
+http_run(struct http_ctx *c, struct http_response *resp)
+{
+	char msg[160];
+	int rc;
+
+	if (c->too_big) {
+		http_error(resp, 413, "too_large", "the body is over the 1 MiB limit");
+		return;
+	}
+	c->req.body = c->body.p != NULL ? c->body.p : "";
+	c->req.body_len = c->body.len;
+	if (c->req.route->flags & HTTP_BODY_JSON) {
+		rc = json_parse_bounded(c->req.body, c->req.body_len, HTTP_BODY_MAX,
+		    JSON_DEPTH_MAX, 1, &c->json, msg, sizeof(msg));
+		if (rc == RC_ETOOBIG) {
+			http_error(resp, 413, "too_large", msg);
+			return;
+		}
+		if (rc != RC_OK) {
+			http_error(resp, 400, "invalid_json", msg);
+			return;
+		}
+		c->req.json = c->json;
+	}
+	c->req.route->handler(&c->req, resp);
+}
+
+static enum MHD_Result
+http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size,
+    void **con_cls)
+{
+	struct http_server *s = cls;
+	struct http_response resp = { 0 };
+	struct http_ctx *c = *con_cls;
+	size_t room;
+
+	(void)version;
+	if (c == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return MHD_NO;
+		*con_cls = c;
+		atomic_fetch_add(&s->active, 1);
+		clock_gettime(CLOCK_MONOTONIC, &c->start);
+		c->req.server = s;
+		c->req.conn = conn;
+		c->req.method = http_method_parse(method);
+		c->req.path = url;
+		c->label = s->nlabels;
+		if (http_begin(s, c, &resp) != 0)
+			return http_finish(s, c, &resp);
+		return MHD_YES;
+	}
+	if (c->queued) {
+		*upload_data_size = 0;	/* answered early: drop whatever still comes */
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		room = HTTP_BODY_MAX - c->body.len;
+		if (c->too_big || *upload_data_size > room) {
+			/* MHD cannot answer mid-body: drop the rest, answer 413 at its end */
+			c->too_big = 1;
+			c->discarded += *upload_data_size;
+			buf_wipe(&c->body);
+			if (c->discarded > HTTP_DISCARD_MAX)
+				return MHD_NO;
+		} else if (buf_append(&c->body, upload_data, *upload_data_size) != 0)
+			return MHD_NO;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	http_run(c, &resp);
+	return http_finish(s, c, &resp);
+}
+
+static void
+http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct http_ctx *c = *con_cls;
+	struct timespec end;
+	double secs;
+
+	(void)conn;
+	if (c == NULL)
+		return;
+	*con_cls = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	secs = (double)(end.tv_sec - c->start.tv_sec) +
+	    (double)(end.tv_nsec - c->start.tv_nsec) / 1e9;
+	if (c->status != 0) {
+		metrics_observe(s->metrics, c->label, c->req.method, c->status, secs);
+		log_info("%s %s %u %.1fms%s", http_method_name(c->req.method),
+		    c->label < s->nlabels ? s->labels[c->label] : "unmatched", c->status,
+		    secs * 1e3, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
+		    " (connection lost)");
+	}
+	json_decref(c->json);
+	buf_wipe(&c->body);
+	sodium_memzero(c->req.token, sizeof(c->req.token));
+	free(c);
+	atomic_fetch_sub(&s->active, 1);
+}
+
+static void
+http_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void
+http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_warn("http: %s", msg);
+}
+
+/* ---- the server --------------------------------------------------------------------- */
+
+struct http_server *
+http_server_new(struct app *app, const struct http_routes *tables, size_t ntables)
+{
+	struct http_server *s;
+	size_t t, i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->app = app;
+	s->tables = tables;
+	s->ntables = ntables;
+	pthread_mutex_init(&s->lock, NULL);
+	atomic_init(&s->active, 0);
+	atomic_init(&s->stopping, 0);
+	for (t = 0; t < ntables; t++)
+		for (i = 0; i < tables[t].n; i++) {
+			if (http_label_index(s, tables[t].r[i].pattern) < s->nlabels)
+				continue;
+			if (s->nlabels == HTTP_ROUTES_MAX)
+				goto fail;
+			s->labels[s->nlabels++] = tables[t].r[i].pattern;
+		}
+	if (pthread_key_create(&s->key, NULL) != 0)
+		goto fail;
+	s->key_made = 1;
+	if ((s->metrics = metrics_new(s->labels, s->nlabels)) == NULL)
+		goto fail;
+	return s;
+fail:
+	http_server_free(s);
+	return NULL;
+}
+
+void
+http_server_free(struct http_server *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nclones; i++)
+		app_close(s->clones[i]);
+	free(s->clones);
+	if (s->key_made)
+		pthread_key_delete(s->key);
+	metrics_free(s->metrics);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+struct MHD_Daemon *
+http_server_start(struct http_server *s, int fd, unsigned threads)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+	    MHD_USE_ERROR_LOG;
+
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+		flags |= MHD_USE_EPOLL;
+	else
+		flags |= MHD_USE_POLL;
+	return MHD_start_daemon(flags, 0, NULL, NULL, http_access, s,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
+	    MHD_OPTION_END);
+}
+
+void
+http_server_stopping(struct http_server *s)
+{
+	atomic_store(&s->stopping, 1);
+}
+
+size_t
+http_server_active(const struct http_server *s)
+{
+	return atomic_load(&((struct http_server *)s)->active);
+}
+
+struct metrics *
+http_server_metrics(const struct http_server *s)
+{
+	return s->metrics;
+}
