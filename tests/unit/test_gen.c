@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/embed.h"
 #include "base/json.h"
+#include "domain/form.h"
 #include "domain/gen.h"
 
 #define TODAY		"2026-03-01"
@@ -870,6 +871,44 @@ teardown_locations(void **state)
 	return 0;
 }
 
+/* Every generated case, and every variant of one, passes the real case form. */
+static void
+test_generated_cases_pass_the_case_form(void **state)
+{
+	struct locs *l = *state;
+	struct forms *fs = forms_new();
+	struct form_context ctx = { TODAY, NULL, NULL };
+	struct form_errors errs;
+	struct gen *g = gen_new(7);
+	char msg[256];
+	size_t i;
+	int k;
+
+	assert_non_null(fs);
+	assert_non_null(g);
+	for (i = 0; i < embed_count; i++)
+		if (strncmp(embed_files[i].path, "config/lookups/", 15) == 0)
+			assert_int_equal(forms_add_lookup(fs, embed_files[i].data,
+			    embed_files[i].len, msg, sizeof(msg)), 0);
+	assert_int_equal(forms_add_form(fs, embed_find("config/forms/case.json")->data,
+	    embed_find("config/forms/case.json")->len, msg, sizeof(msg)), 0);
+	for (k = 0; k < 1500; k++) {
+		json_t *c = gen_case(g, TODAY, l->codes, l->n);
+		json_t *v = gen_case_variant(g, c, TODAY);
+
+		memset(&errs, 0, sizeof(errs));
+		if (form_validate(forms_get(fs, "case"), c, &ctx, &errs) != 0 ||
+		    form_validate(forms_get(fs, "case"), v, &ctx, &errs) != 0) {
+			form_errors_format(&errs, msg, sizeof(msg));
+			fail_msg("generated case %d is not valid: %s", k, msg);
+		}
+		json_decref(c);
+		json_decref(v);
+	}
+	gen_free(g);
+	forms_free(fs);
+}
+
 int
 main(void)
 {
@@ -887,6 +926,7 @@ main(void)
 		cmocka_unit_test(test_staff_names_are_full_names),
 		cmocka_unit_test(test_no_public_figures),
 		cmocka_unit_test(test_variants_are_the_same_child_spelled_otherwise),
+		cmocka_unit_test(test_generated_cases_pass_the_case_form),
 	};
 
 	return cmocka_run_group_tests(tests, setup_locations, teardown_locations);
