@@ -136,9 +136,16 @@ keyset_add_token(void *arg, const char *token)
 	struct keyset *ks = arg;
 	int rc;
 
+	char skel[NAMES_TOKEN_MAX + 1];
+
 	ks->kind = "name";
 	if ((rc = keyset_add(ks, token)) != 0)
 		return rc;
+	if (names_skeleton(token, skel, sizeof(skel)) > 0) {
+		ks->kind = "skeleton";
+		if ((rc = keyset_add(ks, skel)) != 0)
+			return rc;
+	}
 	ks->kind = "prefix";
 	return names_prefixes(token, keyset_add, ks);
 }
@@ -597,6 +604,7 @@ static int
 term_add(void *arg, const char *token)
 {
 	struct term_ctx *t = arg;
+	char skel[NAMES_TOKEN_MAX + 1];
 
 	if (t->n == STORE_KEY_GROUPS_MAX) {
 		t->too_many = 1;
@@ -605,6 +613,9 @@ term_add(void *arg, const char *token)
 	vault_blind(t->v, "name", token, t->terms[t->n].k[0]);
 	vault_blind(t->v, "prefix", token, t->terms[t->n].k[1]);
 	t->terms[t->n].n = 2;
+	/* the same name in another script or spelling */
+	if (names_skeleton(token, skel, sizeof(skel)) > 0)
+		vault_blind(t->v, "skeleton", skel, t->terms[t->n].k[t->terms[t->n].n++]);
 	t->n++;
 	return 0;
 }

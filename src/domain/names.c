@@ -2,7 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include <unicode/uchar.h>
+#include <unicode/utrans.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf8.h>
@@ -175,4 +178,133 @@ names_prefixes(const char *token, int (*cb)(void *arg, const char *prefix), void
 		}
 	}
 	return RC_OK;
+}
+
+/* ---- skeletons ------------------------------------------------------------------ */
+
+/* One transliterator per thread: ICU transliterators are not to be shared. */
+static pthread_key_t	names_tr_key;
+static pthread_once_t	names_tr_once = PTHREAD_ONCE_INIT;
+
+static void
+names_tr_free(void *p)
+{
+	utrans_close(p);
+}
+
+static void
+names_tr_init(void)
+{
+	(void)pthread_key_create(&names_tr_key, names_tr_free);
+}
+
+static UTransliterator *
+names_tr(void)
+{
+	static const char id[] = "Any-Latin; Latin-ASCII; Lower";
+	UTransliterator *t;
+	UErrorCode err = U_ZERO_ERROR;
+	UChar uid[sizeof(id)];
+
+	pthread_once(&names_tr_once, names_tr_init);
+	if ((t = pthread_getspecific(names_tr_key)) != NULL)
+		return t;
+	u_uastrcpy(uid, id);
+	t = utrans_openU(uid, -1, UTRANS_FORWARD, NULL, 0, NULL, &err);
+	if (U_FAILURE(err))
+		return NULL;
+	if (pthread_setspecific(names_tr_key, t) != 0) {
+		utrans_close(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* The sound a letter stands for in the skeleton, reading ahead for digraphs;
+ * `*skip` is set to 1 when the next letter was consumed. 0 = no consonant. */
+static char
+skeleton_sound(const char *s, size_t i, size_t n, int *skip)
+{
+	char c = s[i], d = i + 1 < n ? s[i + 1] : '\0';
+
+	*skip = 0;
+	if (d == 'h' && strchr("kpstcdg", c) != NULL) {
+		*skip = 1;
+		switch (c) {
+		case 'k': return 'k';		/* kh: Khadija, خديجة */
+		case 'p': return 'f';		/* ph */
+		case 's': case 'c': return 's';	/* sh, ch: Chérif, Sharif, شريف */
+		case 't': return 't';		/* th */
+		case 'd': return 'd';		/* dh */
+		default: return 'j';		/* gh */
+		}
+	}
+	switch (c) {
+	case 'a': case 'e': case 'i': case 'o': case 'u': case 'w': case 'y':
+		return 0;
+	case 'q': case 'c': case 'k':
+		return 'k';
+	case 'g': case 'j':
+		return 'j';
+	case 'v': case 'b':
+		return 'b';
+	case 'x':
+		return 'h';			/* Somali: Maxamed = Mohamed */
+	case 'z':
+		return 's';
+	default:
+		return c >= 'a' && c <= 'z' ? c : 0;
+	}
+}
+
+int
+names_skeleton(const char *token, char *out, size_t outsz)
+{
+	UTransliterator *t = names_tr();
+	UErrorCode err = U_ZERO_ERROR;
+	UChar u[NAMES_TOKEN_MAX * 4];
+	char latin[NAMES_TOKEN_MAX * 8], letters[NAMES_TOKEN_MAX * 8];
+	int32_t len = 0, limit;
+	size_t i, n = 0, k = 0;
+	char last = 0;
+	int skip, cut = 0;
+
+	if (t == NULL || outsz < 2 || strlen(token) > NAMES_TOKEN_MAX)
+		return -1;
+	u_strFromUTF8(u, (int32_t)(sizeof(u) / sizeof(u[0])), &len, token, -1, &err);
+	if (U_FAILURE(err))
+		return -1;
+	limit = len;
+	utrans_transUChars(t, u, &len, (int32_t)(sizeof(u) / sizeof(u[0])), 0, &limit,
+	    &err);
+	if (U_FAILURE(err))
+		return -1;
+	u_strToUTF8(latin, (int32_t)sizeof(latin), NULL, u, len, &err);
+	if (U_FAILURE(err))
+		return -1;
+	for (i = 0; latin[i] != '\0'; i++)
+		if (latin[i] >= 'a' && latin[i] <= 'z')
+			letters[n++] = latin[i];
+	letters[n] = '\0';
+	for (i = 0; i < n; i++) {
+		char c = skeleton_sound(letters, i, n, &skip);
+
+		i += (size_t)skip;
+		if (c == 0) {
+			last = 0;	/* a vowel separates: "mama" keeps both m */
+			continue;
+		}
+		if (c == last)
+			continue;
+		if (k + 1 >= outsz) {
+			cut = 1;
+			break;
+		}
+		out[k++] = c;
+		last = c;
+	}
+	while (!cut && k > 0 && out[k - 1] == 'h')	/* Aminah = Amina, taa marbuta */
+		k--;
+	out[k] = '\0';
+	return k >= NAMES_SKELETON_MIN ? (int)k : 0;
 }

@@ -29,4 +29,17 @@ int	names_tokens(const char *in, int (*cb)(void *arg, const char *token), void *
 int	names_prefixes(const char *token, int (*cb)(void *arg, const char *prefix),
 	    void *arg);
 
+#define NAMES_SKELETON_MIN	2	/* shorter skeletons are not indexed */
+
+/*
+ * The consonant skeleton of a normalised token, for finding one name written in
+ * another script or spelling: transliterated to Latin (ICU "Any-Latin; Latin-ASCII"),
+ * letters only, similar sounds merged (q/c/k, g/j, v/b, x/h as in Somali, ph/f, kh,
+ * sh, th, ch, dh, gh), vowels and the semivowels w and y dropped, doubles collapsed, a
+ * final h dropped. "Mohamed", "Muhammad", "Maxamed" and "محمد" all give "mhmd";
+ * "Tesfaye" and "ተስፋየ" give "tsf". Writes at most `outsz` - 1 bytes; returns the
+ * length, 0 when the skeleton is shorter than NAMES_SKELETON_MIN, or -1 on error.
+ */
+int	names_skeleton(const char *token, char *out, size_t outsz);
+
 #endif

@@ -98,6 +98,56 @@ test_tokens_and_prefixes(void **state)
 	buf_free(&b);
 }
 
+static void
+expect_skel(const char *token, const char *want)
+{
+	struct buf n = BUF_INIT;
+	char out[64];
+
+	assert_int_equal(names_normalise(token, &n), RC_OK);
+	assert_true(names_skeleton(n.p, out, sizeof(out)) >= 0);
+	if (strcmp(out, want) != 0)
+		fail_msg("skeleton of %s is %s, expected %s", token, out, want);
+	buf_free(&n);
+}
+
+static void
+test_skeletons_join_spellings_and_scripts(void **state)
+{
+	(void)state;
+	expect_skel("Mohamed", "mhmd");
+	expect_skel("Muhammad", "mhmd");
+	expect_skel("Mohammed", "mhmd");
+	expect_skel("Maxamed", "mhmd");		/* Somali x */
+	expect_skel("محمد", "mhmd");
+	expect_skel("Amina", "mn");
+	expect_skel("أمينة", "mn");		/* hamza, taa marbuta */
+	expect_skel("Aminah", "mn");
+	expect_skel("Yusuf", "sf");
+	expect_skel("يوسف", "sf");
+	expect_skel("Fatima", "ftm");
+	expect_skel("فاطمة", "ftm");
+	expect_skel("Khadija", "kdj");
+	expect_skel("خديجة", "kdj");
+	expect_skel("Tesfaye", "tsf");
+	expect_skel("ተስፋየ", "tsf");
+	expect_skel("Dawit", "dt");
+	expect_skel("ዳዊት", "dt");
+	expect_skel("Chérif", "srf");
+	expect_skel("شريف", "srf");
+}
+
+static void
+test_short_skeletons_are_not_indexed(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(names_skeleton("ali", out, sizeof(out)), 0);
+	assert_int_equal(names_skeleton("mohamed", out, 3), 2);	/* bounded */
+	assert_string_equal(out, "mh");
+}
+
 int
 main(void)
 {
@@ -108,6 +158,8 @@ main(void)
 		cmocka_unit_test(test_ethiopic_is_kept),
 		cmocka_unit_test(test_invalid_utf8_is_refused),
 		cmocka_unit_test(test_tokens_and_prefixes),
+		cmocka_unit_test(test_skeletons_join_spellings_and_scripts),
+		cmocka_unit_test(test_short_skeletons_are_not_indexed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
