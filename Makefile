@@ -22,6 +22,9 @@ SRC	 = $(wildcard src/base/*.c src/vault/*.c src/store/*.c src/domain/*.c \
 	     src/app/*.c src/web/*.c src/cli/*.c)
 CONFIG	 = $(wildcard config/forms/*.json config/lookups/*.json config/roles.json \
 	     config/locations/*.csv)
+STATIC	 = $(wildcard web/static/*)
+PO	 = $(wildcard po/*.po)
+MO	 = $(PO:po/%.po=build/gen/po/%.mo)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 
 OBJ	 = $(SRC:src/%.c=build/obj/%.o) build/obj/gen/embedded.o
@@ -42,9 +45,15 @@ build/tools/embed: tools/embed.c
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) -O2 -o $@ $<
 
-build/gen/embedded.c: build/tools/embed $(CONFIG)
+# Catalogs are checked by msgfmt and compiled to .mo, which the binary embeds.
+build/gen/po/%.mo: po/%.po
 	@mkdir -p $(@D)
-	build/tools/embed $(CONFIG) > $@.tmp && mv $@.tmp $@
+	@msgfmt --check --output-file=$@ $<
+
+build/gen/embedded.c: build/tools/embed $(CONFIG) $(STATIC) $(MO)
+	@mkdir -p $(@D)
+	@build/tools/embed $(CONFIG) $(STATIC) $(foreach m,$(MO),po/$(notdir $(m))=$(m)) \
+	    > $@.tmp && mv $@.tmp $@
 
 build/obj/gen/embedded.o: build/gen/embedded.c
 	@mkdir -p $(@D)
