@@ -187,7 +187,7 @@ app_user_update(struct app *a, const struct app_actor *u, const char *id,
 	}
 	if ((v = json_get_str(patch, "role")) != NULL) {
 		if (!policy_role_exists(a->policy, v)) {
-			rc = app_fail(err, RC_EINVALID, "role: unknown role");
+			rc = app_fail_field(err, RC_EINVALID, "role", "unknown role");
 			goto fail;
 		}
 		str_copy(su.role, sizeof(su.role), v);
@@ -195,7 +195,7 @@ app_user_update(struct app *a, const struct app_actor *u, const char *id,
 	}
 	if ((v = json_get_str(patch, "agency")) != NULL) {
 		if (store_agency_get(a->store, v, &ag) != RC_OK) {
-			rc = app_fail(err, RC_EINVALID, "agency: no such agency");
+			rc = app_fail_field(err, RC_EINVALID, "agency", "no such agency");
 			goto fail;
 		}
 		memcpy(su.agency_id, ag.id, ID_SIZE);
@@ -203,19 +203,21 @@ app_user_update(struct app *a, const struct app_actor *u, const char *id,
 	}
 	if ((v = json_get_str(patch, "location_code")) != NULL) {
 		if (*v != '\0' && store_location_exists(a->store, v) != 1) {
-			rc = app_fail(err, RC_EINVALID, "location_code: unknown location");
+			rc = app_fail_field(err, RC_EINVALID, "location_code", "unknown "
+			    "location");
 			goto fail;
 		}
 		str_copy(su.location_code, sizeof(su.location_code), v);
 	}
 	if ((v = json_get_str(patch, "full_name")) != NULL &&
 	    str_copy(su.full_name, sizeof(su.full_name), v) != 0) {
-		rc = app_fail(err, RC_EINVALID, "full_name: too long");
+		rc = app_fail_field(err, RC_EINVALID, "full_name", "too long");
 		goto fail;
 	}
 	if ((v = json_get_str(patch, "language")) != NULL) {
 		if (strcmp(v, "en") && strcmp(v, "fr") && strcmp(v, "ar") && strcmp(v, "es")) {
-			rc = app_fail(err, RC_EINVALID, "language: must be en, fr, ar or es");
+			rc = app_fail_field(err, RC_EINVALID, "language", "must be en, fr, ar "
+			    "or es");
 			goto fail;
 		}
 		str_copy(su.language, sizeof(su.language), v);
@@ -229,8 +231,8 @@ app_user_update(struct app *a, const struct app_actor *u, const char *id,
 	}
 	if ((v = json_get_str(patch, "password")) != NULL) {
 		if (strlen(v) < APP_PASSWORD_MIN || strlen(v) > 1024) {
-			rc = app_fail(err, RC_EINVALID, "password: at least %d characters",
-			    APP_PASSWORD_MIN);
+			rc = app_fail_field(err, RC_EINVALID, "password", "at least %d "
+			    "characters", APP_PASSWORD_MIN);
 			goto fail;
 		}
 		if (crypto_pwhash_str(su.password_hash, v, strlen(v),
@@ -376,7 +378,7 @@ app_location_import(struct app *a, const struct app_actor *u, const char *csv, s
 		return rc;
 	after = store_location_count(a->store);
 	audit_note(a, u, "location.import", NULL, NULL, "ok");
-	*out = json_pack("{s:I, s:I}", "rows", (json_int_t)rows, "new",
+	*out = json_pack("{s:I, s:I}", "loaded", (json_int_t)rows, "new",
 	    (json_int_t)(after - before));
 	return *out ? RC_OK : RC_ENOMEM;
 }

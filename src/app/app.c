@@ -34,6 +34,25 @@ app_fail(struct app_error *err, int rc, const char *fmt, ...)
 	return rc;
 }
 
+int
+app_fail_field(struct app_error *err, int rc, const char *field, const char *fmt, ...)
+{
+	struct form_error *e;
+	va_list ap;
+
+	if (err == NULL)
+		return rc;
+	e = &err->fields.e[0];
+	str_copy(e->field, sizeof(e->field), field);
+	va_start(ap, fmt);
+	vsnprintf(e->problem, sizeof(e->problem), fmt, ap);
+	va_end(ap);
+	err->fields.n = 1;
+	err->fields.dropped = 0;
+	snprintf(err->message, sizeof(err->message), "%s: %s", field, e->problem);
+	return rc;
+}
+
 void
 app_today(char out[11])
 {
@@ -528,19 +547,19 @@ app_agency_add(struct app *a, const char *code, const char *name, char *id_out,
 	int rc;
 
 	if (code == NULL || !code_ok(code))
-		return app_fail(err, RC_EINVALID, "agency code must be 2 to 31 letters, "
+		return app_fail_field(err, RC_EINVALID, "code", "must be 2 to 31 letters, "
 		    "digits, '-' or '_'");
 	if (name == NULL || *name == '\0')
 		name = code;
 	id_uuid4(ag.id);
 	str_copy(ag.code, sizeof(ag.code), code);
 	if (str_copy(ag.name, sizeof(ag.name), name) != 0)
-		return app_fail(err, RC_EINVALID, "agency name longer than %zu bytes",
+		return app_fail_field(err, RC_EINVALID, "name", "longer than %zu bytes",
 		    sizeof(ag.name) - 1);
 	ag.created_at = clock_now();
 	rc = store_agency_insert(a->store, &ag);
 	if (rc == RC_EEXIST)
-		return app_fail(err, rc, "agency %s already exists", code);
+		return app_fail_field(err, rc, "code", "agency %s already exists", code);
 	if (rc != RC_OK)
 		return app_fail(err, rc, "cannot store the agency");
 	if (id_out != NULL)
@@ -561,43 +580,46 @@ app_user_add(struct app *a, const struct app_actor *by, const struct app_user_ne
 	if (by != NULL && !policy_allows(a->policy, &by->pu, "user.manage", NULL, NULL))
 		return app_fail(err, RC_EDENIED, "your role may not manage users");
 	if (nu->username == NULL || !username_ok(nu->username))
-		return app_fail(err, RC_EINVALID, "username must be 3 to 63 characters: "
-		    "lowercase letters, digits, '.', '_' or '-'");
+		return app_fail_field(err, RC_EINVALID, "username", "must be 3 to 63 "
+		    "characters: lowercase letters, digits, '.', '_' or '-'");
 	if (nu->role == NULL || !policy_role_exists(a->policy, nu->role)) {
 		struct buf b = BUF_INIT;
 		const char *r;
 
 		for (i = 0; (r = policy_role_at(a->policy, i)) != NULL; i++)
 			buf_printf(&b, "%s%s", i ? ", " : "", r);
-		rc = app_fail(err, RC_EINVALID, "unknown role; the roles are: %s",
-		    b.p ? b.p : "");
+		rc = app_fail_field(err, RC_EINVALID, "role", "unknown role; the roles "
+		    "are: %s", b.p ? b.p : "");
 		buf_free(&b);
 		return rc;
 	}
 	if (nu->password == NULL || strlen(nu->password) < APP_PASSWORD_MIN)
-		return app_fail(err, RC_EINVALID, "password must be at least %d characters",
-		    APP_PASSWORD_MIN);
+		return app_fail_field(err, RC_EINVALID, "password", "must be at least %d "
+		    "characters", APP_PASSWORD_MIN);
 	if (strlen(nu->password) > 1024)
-		return app_fail(err, RC_EINVALID, "password longer than 1024 characters");
+		return app_fail_field(err, RC_EINVALID, "password", "longer than 1024 "
+		    "characters");
 	if (nu->language != NULL) {
 		for (i = 0; i < 4; i++)
 			if (strcmp(nu->language, languages[i]) == 0)
 				break;
 		if (i == 4)
-			return app_fail(err, RC_EINVALID, "language must be en, fr, ar or es");
+			return app_fail_field(err, RC_EINVALID, "language", "must be en, fr, "
+			    "ar or es");
 	}
 	if (strcmp(nu->role, "admin") != 0 && (nu->agency == NULL || *nu->agency == '\0'))
-		return app_fail(err, RC_EINVALID, "an agency is required for role %s",
+		return app_fail_field(err, RC_EINVALID, "agency", "is required for role %s",
 		    nu->role);
 	if (nu->location_code != NULL && *nu->location_code != '\0' &&
 	    store_location_exists(a->store, nu->location_code) != 1)
-		return app_fail(err, RC_EINVALID, "unknown location code");
+		return app_fail_field(err, RC_EINVALID, "location_code", "unknown location "
+		    "code");
 
 	id_uuid4(u.id);
 	str_copy(u.username, sizeof(u.username), nu->username);
 	if (str_copy(u.full_name, sizeof(u.full_name), nu->full_name ? nu->full_name : "")
 	    != 0)
-		return app_fail(err, RC_EINVALID, "full name too long");
+		return app_fail_field(err, RC_EINVALID, "full_name", "too long");
 	str_copy(u.role, sizeof(u.role), nu->role);
 	str_copy(u.location_code, sizeof(u.location_code),
 	    nu->location_code ? nu->location_code : "");
@@ -622,7 +644,7 @@ app_user_add(struct app *a, const struct app_actor *by, const struct app_user_ne
 	}
 	rc = store_user_insert(a->store, &u);
 	if (rc == RC_EEXIST) {
-		rc = app_fail(err, rc, "username %s is taken", nu->username);
+		rc = app_fail_field(err, rc, "username", "%s is taken", nu->username);
 		goto fail;
 	}
 	if (rc == RC_OK)

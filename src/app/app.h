@@ -213,7 +213,8 @@ int	app_agency_create(struct app *a, const struct app_actor *u, const json_t *da
 int	app_location_list(struct app *a, const struct app_actor *u, json_t **out,
 	    struct app_error *err);
 /* Load a P-code CSV (code,parent_code,level,name_en,name_fr,name_ar,name_es) with a
- * header line; all or nothing. `u` NULL = the operator (CLI). `*out` {"loaded": N}. */
+ * header line; all or nothing. `u` NULL = the operator (CLI). `*out` {"loaded": rows
+ * read, "new": locations that were not known before}. */
 int	app_location_import(struct app *a, const struct app_actor *u, const char *csv,
 	    size_t n, json_t **out, struct app_error *err);
 

@@ -323,7 +323,10 @@ verify_row(void *arg, struct store_audit *r)
 	uint8_t want[STORE_HASH_BYTES];
 	int rc = 0;
 
-	if (r->seq != c->prev_seq + 1) {
+	if (r->malformed) {
+		c->why = "a column holds a value of the wrong type or size";
+		rc = 1;
+	} else if (r->seq != c->prev_seq + 1) {
 		c->why = "sequence gap: rows before it were deleted or renumbered";
 		rc = 1;
 	} else if (sodium_memcmp(r->prev_hash, c->prev_hash, STORE_HASH_BYTES) != 0) {

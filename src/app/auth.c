@@ -234,7 +234,9 @@ app_session_actor(struct app *a, const char *token, struct app_actor *out,
 		store_session_delete(a->store, h);
 		return app_fail(err, RC_EAUTH, "this account is disabled");
 	}
-	if (now - ss.last_seen >= TOUCH_EVERY)
+	/* refresh the idle timer now and then, well before it runs out */
+	if (now - ss.last_seen >= (a->session_idle / 4 < TOUCH_EVERY ?
+	    a->session_idle / 4 : TOUCH_EVERY))
 		store_session_touch(a->store, h, now);
 	return user_to_actor(&u, out);
 }

@@ -48,6 +48,11 @@ void	audit_flush(struct app *a);
 int	app_fail(struct app_error *err, int rc, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/* The same, naming the field at fault: message "field: problem" and one entry in
+ * err->fields. */
+int	app_fail_field(struct app_error *err, int rc, const char *field, const char *fmt,
+	    ...) __attribute__((format(printf, 4, 5)));
+
 /* Today's UTC date, "YYYY-MM-DD". */
 void	app_today(char out[11]);
 

@@ -17,17 +17,23 @@ void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	static const char *const names[] = { "debug", "info", "warn", "error" };
-	char ts[CLOCK_ISO_SIZE];
+	char ts[CLOCK_ISO_SIZE], line[1024];
 	va_list ap;
+	int n, m;
 
 	if (lvl < log_threshold)
 		return;
 	clock_iso(clock_now(), ts);
-	flockfile(stderr);
-	fprintf(stderr, "%s %s ", ts, names[lvl]);
+	n = snprintf(line, sizeof(line), "%s %s ", ts, names[lvl]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
+	if (m < 0)
+		m = 0;
+	n += m;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;	/* a long line is cut, never split */
+	line[n++] = '\n';
+	/* one write per line: lines from threads never interleave */
+	fwrite(line, 1, (size_t)n, stderr);
 }

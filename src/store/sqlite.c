@@ -293,13 +293,17 @@ exec_id(struct store *s, enum stmt id)
 	return st == NULL ? RC_EIO : step_done(s, st);
 }
 
-static void
+/* Copy a text column; -1 (and a warning) when it did not fit. */
+static int
 col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
-	if (str_copy(dst, dstsz, t != NULL ? (const char *)t : "") != 0)
-		log_warn("sqlite: column %d truncated", i);
+	if (str_copy(dst, dstsz, t != NULL ? (const char *)t : "") != 0) {
+		log_warn("sqlite: column %d longer than expected", i);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -1252,22 +1256,31 @@ audit_read_row(sqlite3_stmt *st, struct store_audit *r)
 {
 	const unsigned char *f;
 
+	int bad = 0;
+
 	memset(r, 0, sizeof(*r));
 	r->seq = sqlite3_column_int64(st, 0);
 	r->at = sqlite3_column_int64(st, 1);
-	col_text(st, 2, r->user_id, sizeof(r->user_id));
-	col_text(st, 3, r->agency_id, sizeof(r->agency_id));
-	col_text(st, 4, r->action, sizeof(r->action));
-	col_text(st, 5, r->record_id, sizeof(r->record_id));
+	/* every column as stored: a value cut to fit would hide a change */
+	bad |= sqlite3_column_type(st, 0) != SQLITE_INTEGER;
+	bad |= sqlite3_column_type(st, 1) != SQLITE_INTEGER;
+	bad |= col_text(st, 2, r->user_id, sizeof(r->user_id));
+	bad |= col_text(st, 3, r->agency_id, sizeof(r->agency_id));
+	bad |= col_text(st, 4, r->action, sizeof(r->action));
+	bad |= col_text(st, 5, r->record_id, sizeof(r->record_id));
 	if ((f = sqlite3_column_text(st, 6)) != NULL &&
 	    (r->fields = strdup((const char *)f)) == NULL)
 		return RC_ENOMEM;
-	col_text(st, 7, r->outcome, sizeof(r->outcome));
-	/* a hash of the wrong size stays zero and fails verification */
+	bad |= col_text(st, 7, r->outcome, sizeof(r->outcome));
 	if (sqlite3_column_bytes(st, 8) == STORE_HASH_BYTES)
 		memcpy(r->prev_hash, sqlite3_column_blob(st, 8), STORE_HASH_BYTES);
+	else
+		bad = 1;
 	if (sqlite3_column_bytes(st, 9) == STORE_HASH_BYTES)
 		memcpy(r->hash, sqlite3_column_blob(st, 9), STORE_HASH_BYTES);
+	else
+		bad = 1;
+	r->malformed = bad != 0;
 	return RC_OK;
 }
 

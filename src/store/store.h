@@ -202,6 +202,7 @@ struct store_audit {
 	char	 outcome[64];
 	uint8_t	 prev_hash[STORE_HASH_BYTES];
 	uint8_t	 hash[STORE_HASH_BYTES];
+	int	 malformed;		/* read: a column did not fit or had the wrong size */
 };
 
 /* The last row's seq and hash; seq 0 and a zero hash when the chain is empty. */

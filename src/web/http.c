@@ -42,7 +42,7 @@ struct http_server {
 	struct app		**clones;	/* owned: closed by http_server_free */
 	size_t			 nclones, capclones;
 	atomic_size_t		 active;	/* requests begun, not completed */
-	atomic_int		 stopping;
+	atomic_int		 stopping;	/* 1: Connection: close; 2: refuse (503) */
 };
 
 /* What one request carries between the MHD callbacks (MHD's con_cls). */
@@ -282,12 +282,51 @@ static const struct http_rc_map http_rc_table[] = {
 	{ RC_EINTEGRITY, 500, "integrity",	"stored data failed its integrity check" },
 };
 
+/*
+ * app/ messages without per-field entries often read "field: problem"; give such a
+ * field its entry so that clients find it in "fields" as for form errors.
+ */
+static void
+http_message_field(json_t *fields, const char *message)
+{
+	char field[64];
+	size_t n = 0;
+
+	while (n < sizeof(field) - 1 && ((message[n] >= 'a' && message[n] <= 'z') ||
+	    message[n] == '_' || (n > 0 && message[n] >= '0' && message[n] <= '9'))) {
+		field[n] = message[n];
+		n++;
+	}
+	if (n == 0 || message[n] != ':' || message[n + 1] != ' ' || message[n + 2] == '\0')
+		return;
+	field[n] = '\0';
+	json_object_set_new(fields, field, json_string(message + n + 2));
+}
+
+void
+http_app_invalid(struct http_response *resp, unsigned status, const char *code,
+    const struct app_error *err)
+{
+	json_t *fields = json_object();		/* given to http_error_fields */
+	size_t i;
+
+	if (fields != NULL) {
+		for (i = 0; i < err->fields.n && i < FORM_ERRORS_MAX; i++)
+			json_object_set_new(fields, err->fields.e[i].field[0] != '\0' ?
+			    err->fields.e[i].field : "data",
+			    json_string(err->fields.e[i].problem));
+		if (err->fields.n == 0)
+			http_message_field(fields, err->message);
+	}
+	http_error_fields(resp, status, code, err->message[0] != '\0' ? err->message :
+	    "the request is not valid", fields);
+}
+
 void
 http_app_error(struct http_request *req, struct http_response *resp, int rc,
     const struct app_error *err)
 {
 	const struct http_rc_map *m = NULL;
-	json_t *fields;		/* given to http_error_fields */
 	size_t i;
 
 	for (i = 0; i < sizeof(http_rc_table) / sizeof(http_rc_table[0]); i++)
@@ -303,16 +342,14 @@ http_app_error(struct http_request *req, struct http_response *resp, int rc,
 			return;
 		}
 	}
-	fields = json_object();
-	if (fields != NULL && err != NULL && rc == RC_EINVALID)
-		for (i = 0; i < err->fields.n && i < FORM_ERRORS_MAX; i++)
-			json_object_set_new(fields, err->fields.e[i].field[0] != '\0' ?
-			    err->fields.e[i].field : "data",
-			    json_string(err->fields.e[i].problem));
+	if (rc == RC_EINVALID && err != NULL) {
+		http_app_invalid(resp, m->status, m->code, err);
+		return;
+	}
 	if (rc == RC_EAUTH)
 		http_header_add(resp, "WWW-Authenticate", "Bearer");
-	http_error_fields(resp, m->status, m->code,
-	    err != NULL && err->message[0] != '\0' ? err->message : m->message, fields);
+	http_error(resp, m->status, m->code,
+	    err != NULL && err->message[0] != '\0' ? err->message : m->message);
 }
 
 /* ---- per-thread app handles ------------------------------------------------------- */
@@ -642,6 +679,12 @@ http_begin(struct http_server *s, struct http_ctx *c, struct http_response *resp
 	}
 	c->req.route = r;
 	c->label = http_label_index(s, r->pattern);
+	if (atomic_load(&s->stopping) > 1) {
+		/* past the drain: run nothing that could not be answered */
+		http_header_add(resp, "Retry-After", "5");
+		http_error(resp, 503, "unavailable", "the server is stopping");
+		return -1;
+	}
 
 	has_cl = http_content_length(&c->req, &cl) == 0;
 	if (has_cl && cl > HTTP_BODY_MAX) {
@@ -751,6 +794,20 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 	return http_finish(s, c, &resp);
 }
 
+/* Why a request ended, for the access log: "" when the response went out whole. */
+static const char *
+http_toe_note(enum MHD_RequestTerminationCode toe)
+{
+	switch (toe) {
+	case MHD_REQUEST_TERMINATED_COMPLETED_OK:	return "";
+	case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:	return " (timed out)";
+	case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:	return " (server stopped)";
+	case MHD_REQUEST_TERMINATED_READ_ERROR:		return " (read error)";
+	case MHD_REQUEST_TERMINATED_CLIENT_ABORT:	return " (client closed)";
+	default:					return " (connection error)";
+	}
+}
+
 static void
 http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -771,8 +828,7 @@ http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		metrics_observe(s->metrics, c->label, c->req.method, c->status, secs);
 		log_info("%s %s %u %.1fms%s", http_method_name(c->req.method),
 		    c->label < s->nlabels ? s->labels[c->label] : "unmatched", c->status,
-		    secs * 1e3, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
-		    " (connection lost)");
+		    secs * 1e3, http_toe_note(toe));
 	}
 	json_decref(c->json);
 	buf_wipe(&c->body);
@@ -853,21 +909,18 @@ http_server_free(struct http_server *s)
 struct MHD_Daemon *
 http_server_start(struct http_server *s, int fd, unsigned threads)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG;
+	/* epoll where there is one, else poll; ITC lets MHD_quiesce_daemon() wake
+	 * the workers */
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 
-	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
-		flags |= MHD_USE_EPOLL;
-	else
-		flags |= MHD_USE_POLL;
 	return MHD_start_daemon(flags, 0, NULL, NULL, http_access, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
 	    MHD_OPTION_END);
 }
 
@@ -875,6 +928,12 @@ void
 http_server_stopping(struct http_server *s)
 {
 	atomic_store(&s->stopping, 1);
+}
+
+void
+http_server_refusing(struct http_server *s)
+{
+	atomic_store(&s->stopping, 2);
 }
 
 size_t

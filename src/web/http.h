@@ -159,6 +159,14 @@ void	http_error_field(struct http_response *resp, unsigned status, const char *c
  */
 void	http_app_error(struct http_request *req, struct http_response *resp, int rc,
 	    const struct app_error *err);
+/*
+ * An RC_EINVALID answered with `status` and `code` (http_app_error uses 422
+ * "invalid"; a bad query parameter is 400 "invalid_parameter"). "fields" holds err's
+ * per-field problems or, when it has none, the field its message starts with
+ * ("role: unknown role" gives {"role": "unknown role"}).
+ */
+void	http_app_invalid(struct http_response *resp, unsigned status, const char *code,
+	    const struct app_error *err);
 
 /* ---- the server --------------------------------------------------------------------- */
 
@@ -177,6 +185,8 @@ void	http_server_free(struct http_server *s);
 struct MHD_Daemon *http_server_start(struct http_server *s, int fd, unsigned threads);
 /* From now on every response says "Connection: close". */
 void	http_server_stopping(struct http_server *s);
+/* From now on requests are answered 503 without running their handler. */
+void	http_server_refusing(struct http_server *s);
 /* Requests begun and not yet completed. */
 size_t	http_server_active(const struct http_server *s);
 struct metrics *http_server_metrics(const struct http_server *s);

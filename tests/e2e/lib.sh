@@ -155,10 +155,8 @@ serve_stop() {
 		wait "$SERVER_PID" 2>/dev/null || true
 		SERVER_STATUS=124
 	else
-		set +e
-		wait "$SERVER_PID"
-		SERVER_STATUS=$?
-		set -e
+		SERVER_STATUS=0
+		wait "$SERVER_PID" || SERVER_STATUS=$?
 	fi
 	SERVER_PID=
 }

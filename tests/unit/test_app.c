@@ -377,7 +377,7 @@ test_location_import_is_all_or_nothing(void **state)
 
 	assert_int_equal(app_location_import(f->a, &f->admin, good, sizeof(good) - 1, &out,
 	    &err), RC_OK);
-	assert_int_equal(json_integer_value(json_object_get(out, "rows")), 2);
+	assert_int_equal(json_integer_value(json_object_get(out, "loaded")), 2);
 	json_decref(out);
 	assert_int_equal(app_location_import(f->a, &f->admin, bad, sizeof(bad) - 1, &out,
 	    &err), RC_EINVALID);

@@ -1,0 +1,16 @@
+/*
+ * api.h — the JSON API under /api/v1, plus /healthz and /metrics.
+ *
+ * Every handler reads its input through http.h, calls one app/ use case and answers in
+ * a Primero-style envelope ({"data": ...}, lists with "metadata"), or with the error
+ * envelope of http_app_error().
+ */
+#ifndef WEB_API_H
+#define WEB_API_H
+
+#include "web/http.h"
+
+/* The route table of the API (static). */
+const struct http_routes *api_routes(void);
+
+#endif
