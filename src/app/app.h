@@ -112,6 +112,7 @@ struct app_case_query {
 	const char	*sex;
 	const char	*age_band;
 	const char	*location;	/* this location or below */
+	const char	*concern;	/* a protection concern option id */
 	int64_t		 page;		/* from 1 */
 	int64_t		 per;		/* 1..100 */
 };
@@ -121,9 +122,30 @@ struct app_case_query {
 int	app_case_list(struct app *a, const struct app_actor *u,
 	    const struct app_case_query *q, json_t **out, struct app_error *err);
 
+/*
+ * In every case view (get and list items): "assessment_due" (ISO time) and "overdue"
+ * (boolean) while the case waits for its initial assessment (workflow "new"): the
+ * response time for its risk level from registration (high 24 h, medium 3 days, low
+ * 7 days, none set 3 days).
+ */
+
 /* The history of a case: [{"rev","at","user","action","fields"}]. */
 int	app_case_history(struct app *a, const struct app_actor *u, const char *id,
 	    json_t **out, struct app_error *err);
+
+/* The open caseload in `u`'s scope, per owner: {"data":[{"user","full_name","open",
+ * "high","medium","low","none","overdue"}], "metadata":{"open","overdue"}}. A
+ * caseworker sees their own line, a supervisor one line per user of the agency. */
+int	app_caseload(struct app *a, const struct app_actor *u, json_t **out,
+	    struct app_error *err);
+
+/* Set the signed-in user's own interface language (en, fr, ar, es). */
+int	app_user_set_language(struct app *a, const struct app_actor *u, const char *lang,
+	    struct app_error *err);
+
+/* For the administrator's home: {"users","disabled_users","agencies","locations"}. */
+int	app_admin_summary(struct app *a, const struct app_actor *u, json_t **out,
+	    struct app_error *err);
 
 /* ---- demo data ---------------------------------------------------------------------- */
 
