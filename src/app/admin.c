@@ -400,3 +400,79 @@ app_form_get(struct app *a, const struct app_actor *u, const char *type, json_t 
 		return RC_ENOMEM;
 	return RC_OK;
 }
+
+/* ---- the user's own settings and the administrator's overview ------------------- */
+
+int
+app_user_set_language(struct app *a, const struct app_actor *u, const char *lang,
+    struct app_error *err)
+{
+	struct store_user su;
+	json_t *fields;
+	int rc;
+
+	if (lang == NULL || (strcmp(lang, "en") && strcmp(lang, "fr") && strcmp(lang, "ar") &&
+	    strcmp(lang, "es")))
+		return app_fail_field(err, RC_EINVALID, "language", "must be en, fr, ar or "
+		    "es");
+	if ((rc = store_begin(a->store)) != RC_OK)
+		return app_fail(err, rc, "database busy; try again");
+	if ((rc = store_user_get(a->store, u->pu.id, &su)) != RC_OK)
+		goto fail;
+	str_copy(su.language, sizeof(su.language), lang);
+	su.updated_at = clock_now();
+	fields = json_pack("[s]", "language");
+	rc = store_user_update(a->store, &su);
+	if (rc == RC_OK)
+		rc = audit_write(a, u, "user.update", su.id, fields, "own language");
+	json_decref(fields);
+	if (rc == RC_OK && (rc = store_commit(a->store)) == RC_OK) {
+		sodium_memzero(su.password_hash, sizeof(su.password_hash));
+		return RC_OK;
+	}
+fail:
+	store_rollback(a->store);
+	sodium_memzero(su.password_hash, sizeof(su.password_hash));
+	return app_fail(err, rc, "cannot change the language now");
+}
+
+struct summary_ctx {
+	int64_t	users, disabled, agencies;
+};
+
+static int
+summary_user(void *arg, const struct store_user *u)
+{
+	struct summary_ctx *c = arg;
+
+	c->users++;
+	c->disabled += u->disabled != 0;
+	return 0;
+}
+
+static int
+summary_agency(void *arg, const struct store_agency *ag)
+{
+	(void)ag;
+	((struct summary_ctx *)arg)->agencies++;
+	return 0;
+}
+
+int
+app_admin_summary(struct app *a, const struct app_actor *u, json_t **out,
+    struct app_error *err)
+{
+	struct summary_ctx c = { 0 };
+	int rc;
+
+	*out = NULL;
+	if (!policy_allows(a->policy, &u->pu, "user.manage", NULL, NULL))
+		return app_fail(err, RC_EDENIED, "your role may not administer RouteCare");
+	if ((rc = store_user_list(a->store, summary_user, &c)) != RC_OK ||
+	    (rc = store_agency_list(a->store, summary_agency, &c)) != RC_OK)
+		return app_fail(err, rc, "cannot count users and agencies");
+	*out = json_pack("{s:I, s:I, s:I, s:I}", "users", (json_int_t)c.users,
+	    "disabled_users", (json_int_t)c.disabled, "agencies", (json_int_t)c.agencies,
+	    "locations", (json_int_t)store_location_count(a->store));
+	return *out != NULL ? RC_OK : RC_ENOMEM;
+}

@@ -12,6 +12,7 @@
 #include "base/id.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "domain/deadline.h"
 #include "domain/names.h"
 #include "domain/record.h"
 
@@ -157,6 +158,8 @@ case_keys(struct app *a, const json_t *data, struct keyset *ks)
 	size_t i;
 	int rc;
 
+	const json_t *concerns = json_object_get(data, "protection_concerns"), *c;
+
 	ks->v = a->vault;
 	for (i = 0; record_name_fields[i] != NULL; i++) {
 		const char *s = json_get_str(data, record_name_fields[i]);
@@ -164,6 +167,11 @@ case_keys(struct app *a, const json_t *data, struct keyset *ks)
 		if (s != NULL && (rc = names_tokens(s, keyset_add_token, ks)) != RC_OK)
 			return rc;
 	}
+	/* protection concerns are sensitive: filterable through the blind index only */
+	ks->kind = "concern";
+	json_array_foreach(concerns, i, c)
+		if (json_is_string(c) && (rc = keyset_add(ks, json_string_value(c))) != 0)
+			return rc;
 	return RC_OK;
 }
 
@@ -205,6 +213,13 @@ case_view(struct app *a, const struct app_actor *u, const struct record_meta *m,
 	json_object_set_new(out, "created_at", json_string(ts));
 	clock_iso(m->updated_at, ts);
 	json_object_set_new(out, "updated_at", json_string(ts));
+	if (strcmp(m->workflow, "new") == 0 && strcmp(m->status, "open") == 0) {
+		int64_t due = m->created_at + deadline_response(m->risk_level);
+
+		clock_iso(due, ts);
+		json_object_set_new(out, "assessment_due", json_string(ts));
+		json_object_set_new(out, "overdue", json_boolean(clock_now() > due));
+	}
 	if (store_user_get(a->store, m->owner_id, &owner) == RC_OK) {
 		json_object_set_new(out, "owned_by", json_string(owner.username));
 		sodium_memzero(owner.password_hash, sizeof(owner.password_hash));
@@ -643,7 +658,9 @@ app_case_list(struct app *a, const struct app_actor *u, const struct app_case_qu
 		return app_fail(err, RC_EINVALID, "per: at most 100 cases per page");
 	if (page > 1000000)
 		return app_fail(err, RC_EINVALID, "page: too large");
-	if ((rc = check_one_of("status", q->status, statuses, err)) != RC_OK ||
+	if ((rc = check_option(a, "concern", "protection_concerns", q->concern, err)) !=
+	    RC_OK ||
+	    (rc = check_one_of("status", q->status, statuses, err)) != RC_OK ||
 	    (rc = check_one_of("age_band", q->age_band, bands, err)) != RC_OK ||
 	    (rc = check_option(a, "risk_level", "risk_level", q->risk_level, err)) !=
 	    RC_OK ||
@@ -709,9 +726,18 @@ app_case_list(struct app *a, const struct app_actor *u, const struct app_case_qu
 			rc = app_fail(err, RC_EINVALID, "query: not valid UTF-8 text");
 			goto fail;
 		}
-		f.terms = t.terms;
-		f.nterms = t.n;
 	}
+	if (q->concern != NULL && *q->concern != '\0') {
+		if (t.n == STORE_KEY_GROUPS_MAX) {
+			rc = app_fail(err, RC_EINVALID, "query: too many words");
+			goto fail;
+		}
+		vault_blind(a->vault, "concern", q->concern, t.terms[t.n].k[0]);
+		t.terms[t.n].n = 1;
+		t.n++;
+	}
+	f.terms = t.terms;
+	f.nterms = t.n;
 	f.limit = per;
 	f.offset = (page - 1) * per;
 	rc = store_record_list(a->store, &f, &total, list_row, &c);
@@ -808,5 +834,128 @@ out:
 	json_decref(c.rows);
 	vault_dk_wipe(&dk);
 	store_record_free(&r);
+	return rc;
+}
+
+/* ---- caseload ------------------------------------------------------------------- */
+
+struct caseload_ctx {
+	struct app	*a;
+	json_t		*by_user;	/* user id -> line */
+	const char	*agency_id;
+	int64_t		 open, overdue;
+};
+
+static json_t *
+caseload_line(struct caseload_ctx *c, const char *user_id)
+{
+	json_t *line = json_object_get(c->by_user, user_id);
+	struct store_user u;
+
+	if (line != NULL)
+		return line;
+	if (store_user_get(c->a->store, user_id, &u) != RC_OK)
+		str_copy(u.username, sizeof(u.username), "(unknown)"), u.full_name[0] = '\0';
+	sodium_memzero(u.password_hash, sizeof(u.password_hash));
+	line = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "user", u.username,
+	    "full_name", u.full_name, "open", 0, "high", 0, "medium", 0, "low", 0, "none", 0,
+	    "overdue", 0);
+	if (line == NULL || json_object_set_new(c->by_user, user_id, line) != 0)
+		return NULL;
+	return line;
+}
+
+static void
+json_add(json_t *o, const char *key, int64_t n)
+{
+	json_object_set_new(o, key, json_integer(json_integer_value(json_object_get(o,
+	    key)) + n));
+}
+
+static int
+caseload_row(void *arg, const struct store_caseload_row *row)
+{
+	struct caseload_ctx *c = arg;
+	json_t *line = caseload_line(c, row->owner_id);
+	const char *risk = row->risk_level;
+
+	if (line == NULL)
+		return RC_ENOMEM;
+	if (strcmp(risk, "high") && strcmp(risk, "medium") && strcmp(risk, "low"))
+		risk = "none";
+	json_add(line, "open", row->open);
+	json_add(line, risk, row->open);
+	json_add(line, "overdue", row->overdue);
+	c->open += row->open;
+	c->overdue += row->overdue;
+	return 0;
+}
+
+/* Caseworkers of the agency appear even with no open case. */
+static int
+caseload_user(void *arg, const struct store_user *u)
+{
+	struct caseload_ctx *c = arg;
+
+	if (strcmp(u->agency_id, c->agency_id) != 0 || strcmp(u->role, "caseworker") != 0 ||
+	    u->disabled)
+		return 0;
+	return caseload_line(c, u->id) != NULL ? 0 : RC_ENOMEM;
+}
+
+int
+app_caseload(struct app *a, const struct app_actor *u, json_t **out,
+    struct app_error *err)
+{
+	struct caseload_ctx c = { 0 };
+	int64_t due[4];
+	const char *agency = NULL, *owner = NULL, *key;
+	json_t *rows = NULL, *line;
+	int rc;
+
+	*out = NULL;
+	if (!policy_allows(a->policy, &u->pu, "case.list", NULL, NULL)) {
+		audit_note(a, u, "caseload", NULL, NULL, "denied: role lacks action");
+		return app_fail(err, RC_EDENIED, "your role may not see caseloads");
+	}
+	switch (policy_scope(a->policy, &u->pu)) {
+	case SCOPE_OWN:
+		owner = u->pu.id;
+		break;
+	case SCOPE_AGENCY:
+		agency = u->pu.agency_id;
+		break;
+	case SCOPE_ALL:
+		break;
+	default:
+		return app_fail(err, RC_EDENIED, "your role may not see caseloads");
+	}
+	c.a = a;
+	c.agency_id = agency;
+	if ((c.by_user = json_object()) == NULL || (rows = json_array()) == NULL) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	if (owner != NULL && caseload_line(&c, owner) == NULL) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	if (agency != NULL && (rc = store_user_list(a->store, caseload_user, &c)) != RC_OK)
+		goto out;
+	deadline_response_table(due);
+	if ((rc = store_caseload(a->store, CASE_TYPE, agency, owner, due, clock_now(),
+	    caseload_row, &c)) != RC_OK) {
+		rc = app_fail(err, rc, "cannot count cases");
+		goto out;
+	}
+	json_object_foreach(c.by_user, key, line)
+		json_array_append(rows, line);
+	audit_note(a, u, "caseload", NULL, NULL, "ok");
+	*out = json_pack("{s:O, s:{s:I, s:I}}", "data", rows, "metadata", "open",
+	    (json_int_t)c.open, "overdue", (json_int_t)c.overdue);
+	rc = *out != NULL ? RC_OK : RC_ENOMEM;
+out:
+	json_decref(rows);
+	json_decref(c.by_user);
 	return rc;
 }

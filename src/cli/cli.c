@@ -475,6 +475,7 @@ cmd_case_list(struct cli_opts *o)
 	q.sex = opt(o, "sex");
 	q.age_band = opt(o, "age-band");
 	q.location = opt(o, "location");
+	q.concern = opt(o, "concern");
 	if ((rc = app_case_list(a, &actor, &q, &out, &err)) != RC_OK) {
 		rc = cli_app_error(rc, &err);
 		goto out;
@@ -694,11 +695,13 @@ static const struct cli_command cli_commands[] = {
 	  "lists its revisions instead: who changed which fields, when.",
 	  "data= as= history", 1, 1, cmd_case_show },
 	{ "case list", "routecare case list --as USER [--query TEXT] [--status S] "
-	  "[--risk-level R] [--sex S] [--age-band B] [--location CODE] [--page N] "
+	  "[--risk-level R] [--sex S] [--age-band B] [--location CODE] [--concern C] "
+	  "[--page N] "
 	  "[--per N] [--data DIR]",
 	  "List the cases USER may see, newest first. --query finds names in any\n"
 	  "script (whole words or their beginnings) or a short id.",
-	  "data= as= query= status= risk-level= sex= age-band= location= page= per=", 0, 0,
+	  "data= as= query= status= risk-level= sex= age-band= location= concern= page= "
+	  "per=", 0, 0,
 	  cmd_case_list },
 	{ "case update", "routecare case update --as USER --rev N [--data DIR] ID < patch.json",
 	  "Change a case. Standard input holds {\"data\": {...changed fields...}};\n"

@@ -60,6 +60,7 @@ enum stmt {
 	STMT_AUDIT_LAST,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_WALK,
+	STMT_CASELOAD,
 	STMT__MAX
 };
 
@@ -159,6 +160,13 @@ static const char *const sqlite_sql[STMT__MAX] = {
 	    "outcome, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[STMT_AUDIT_WALK] =
 	    "SELECT " AUDIT_COLS " FROM audit ORDER BY seq",
+	[STMT_CASELOAD] =
+	    "SELECT owner_id, risk_level, count(*), coalesce(sum(CASE WHEN workflow = 'new' "
+	    "AND created_at + (CASE risk_level WHEN 'high' THEN ?4 WHEN 'medium' THEN ?5 "
+	    "WHEN 'low' THEN ?6 ELSE ?7 END) < ?8 THEN 1 ELSE 0 END), 0) FROM records "
+	    "WHERE type = ?1 AND status = 'open' AND (?2 IS NULL OR agency_id = ?2) "
+	    "AND (?3 IS NULL OR owner_id = ?3) GROUP BY owner_id, risk_level "
+	    "ORDER BY owner_id, risk_level",
 };
 
 /* Numbered migrations; never edit one that has shipped, add the next. */
@@ -1367,5 +1375,39 @@ store_audit_list(struct store *s, const struct store_audit_filter *f, int64_t *t
 		if (rc != RC_OK)
 			return rc;
 	}
+	return rc;
+}
+
+int
+store_caseload(struct store *s, const char *type, const char *agency_id,
+    const char *owner_id, const int64_t due[4], int64_t now,
+    int (*cb)(void *arg, const struct store_caseload_row *row), void *arg)
+{
+	struct store_caseload_row row;
+	sqlite3_stmt *st;
+	int rc = RC_OK, src, i;
+
+	if ((st = stmt(s, STMT_CASELOAD)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, type);
+	if (agency_id != NULL && *agency_id)
+		bind_text(st, 2, agency_id);
+	if (owner_id != NULL && *owner_id)
+		bind_text(st, 3, owner_id);
+	for (i = 0; i < 4; i++)
+		sqlite3_bind_int64(st, 4 + i, due[i]);
+	sqlite3_bind_int64(st, 8, now);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		col_text(st, 0, row.owner_id, sizeof(row.owner_id));
+		col_text(st, 1, row.risk_level, sizeof(row.risk_level));
+		row.open = sqlite3_column_int64(st, 2);
+		row.overdue = sqlite3_column_int64(st, 3);
+		if ((rc = cb(arg, &row)) != 0)
+			break;
+	}
+	if (rc == RC_OK && src != SQLITE_DONE)
+		rc = rc_from_sqlite(s->db, src);
+	sqlite3_reset(st);
 	return rc;
 }

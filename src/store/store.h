@@ -99,6 +99,20 @@ typedef int (*store_record_cb)(void *arg, struct store_record *r);
 int	store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
 	    store_record_cb cb, void *arg);
 
+/* Open records per owner and risk level, with how many passed their response time
+ * while still in workflow "new". `due` holds the seconds allowed for high, medium, low
+ * and no risk level. Filters as in store_filter (NULL = any). */
+struct store_caseload_row {
+	char	owner_id[ID_SIZE];
+	char	risk_level[16];
+	int64_t	open;
+	int64_t	overdue;
+};
+
+int	store_caseload(struct store *s, const char *type, const char *agency_id,
+	    const char *owner_id, const int64_t due[4], int64_t now,
+	    int (*cb)(void *arg, const struct store_caseload_row *row), void *arg);
+
 /* ---- record history ---------------------------------------------------------- */
 
 struct store_history {

@@ -279,6 +279,7 @@ api_case_list(struct http_request *req, struct http_response *resp)
 	q.risk_level = http_query(req, "risk_level");
 	q.sex = http_query(req, "sex");
 	q.age_band = http_query(req, "age_band");
+	q.concern = http_query(req, "concern");
 	q.location = http_query(req, "location");
 	rc = app_case_list(req->app, &req->actor, &q, &out, &err);
 	if (rc != RC_OK)
