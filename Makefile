@@ -34,7 +34,7 @@ AUNIT	 = $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
 VERSION	:= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all deps run test unit e2e asan asan-test clean bench
+.PHONY: all deps run test unit e2e browser asan asan-test clean bench
 all: deps build/routecare
 
 deps:
@@ -96,6 +96,10 @@ unit: deps $(UNIT)
 e2e: deps build/routecare
 	@tests/e2e/run build/routecare
 
+# Real Chromium (Debian's) driven by playwright-core; screenshots in build/browser/.
+browser: deps build/routecare
+	@tests/browser/run build/routecare
+
 asan-test: asan
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -103,14 +107,14 @@ asan-test: asan
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	 tests/e2e/run build/asan/routecare
 
-test: unit e2e asan-test
+test: unit e2e browser asan-test
 	@echo "make test: all suites passed"
 
 run: all
 	@scripts/run-demo
 
 bench: all
-	@echo "bench: no benchmarks yet (issue 5 adds bench/)"
+	@bench/api.sh
 
 clean:
 	rm -rf build

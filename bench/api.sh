@@ -66,10 +66,30 @@ stop() {	# stop PID: SIGTERM and wait
 	wait "$1" 2>/dev/null || true
 }
 
-# run_wrk NAME URL: a 3 s warm-up, then the measured run; output in $W/NAME.wrk
+cpu_ticks() {	# cpu_ticks PID: user + system CPU time of a process, in clock ticks
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+# run_wrk NAME URL PID: a 3 s warm-up, then the measured run; output in $W/NAME.wrk,
+# the server's CPU time during the measured run (ticks) in $W/NAME.cpu
 run_wrk() {
+	local t0
 	BENCH_PATH=$CASE_PATH wrk -t"$WRK_THREADS" -c"$CONNS" -d3s -s bench/get.lua "$2" >"$W/$1.warm"
+	t0=$(cpu_ticks "$3")
 	BENCH_PATH=$CASE_PATH wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DUR" --latency -s bench/get.lua "$2" >"$W/$1.wrk"
+	echo $(( $(cpu_ticks "$3") - t0 )) >"$W/$1.cpu"
+}
+
+cpu_per_request() {	# cpu_per_request NAME: server CPU microseconds per request
+	awk -v t="$(cat "$W/$1.cpu")" -v hz="$(getconf CLK_TCK)" -v n="$(wrk_field "$W/$1.wrk" requests)" \
+	    'BEGIN { if (n > 0) printf "%.0f\n", t / hz / n * 1e6; else print "n/a" }'
+}
+
+bytes_per_response() {	# bytes_per_response NAME: bytes read by wrk / requests
+	awk '/requests in/ {	# "116754 requests in 10.00s, 178.05MB read"
+		v = $(NF - 1); u = v; sub(/^[0-9.]+/, "", u); v += 0
+		m = (u == "KB") ? 1024 : (u == "MB") ? 1048576 : (u == "GB") ? 1073741824 : 1
+		printf "%.0f\n", v * m / $1 }' "$W/$1.wrk"
 }
 
 # wrk_field FILE WHAT: rps | p50 | p99 (in ms) | requests | errors (non-2xx + socket errors)
@@ -120,14 +140,14 @@ CASE_ID=$(curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$P1/api/v
     jq -r '.data[0].id')
 [ -n "$CASE_ID" ] && [ "$CASE_ID" != null ] || { echo "bench: $USER_NAME sees no case" >&2; exit 1; }
 CASE_PATH=/api/v1/cases/$CASE_ID
-code=$(curl -s -o "$W/case.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+code=$(curl -s -o "$W/case.json" -D "$W/case.headers" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
     "http://127.0.0.1:$P1$CASE_PATH")
 [ "$code" = 200 ] || { echo "bench: GET $CASE_PATH answered $code" >&2; exit 1; }
 BODY_BYTES=$(wc -c <"$W/case.json")
 AUDIT_BEFORE=$(sqlite3 "$W/data/routecare.db" 'SELECT count(*) FROM audit')
 
 echo "bench: wrk -t$WRK_THREADS -c$CONNS -d$DUR GET /api/v1/cases/{id} (body $BODY_BYTES bytes)"
-run_wrk routecare "http://127.0.0.1:$P1$CASE_PATH"
+run_wrk routecare "http://127.0.0.1:$P1$CASE_PATH" "$SPID"
 stop "$SPID"
 SPID=
 AUDIT_AFTER=$(sqlite3 "$W/data/routecare.db" 'SELECT count(*) FROM audit')
@@ -141,10 +161,10 @@ fi
 
 echo "bench: minimal libmicrohttpd server, $THREADS threads, the same $BODY_BYTES-byte body"
 P2=$(free_port)
-"$MINIMAL" "$P2" "$THREADS" "$W/case.json" 2>"$W/minimal.log" &
+"$MINIMAL" "$P2" "$THREADS" "$W/case.json" "$W/case.headers" 2>"$W/minimal.log" &
 MPID=$!
 wait_up "http://127.0.0.1:$P2/" "$MPID" "$W/minimal.log"
-run_wrk minimal "http://127.0.0.1:$P2$CASE_PATH"
+run_wrk minimal "http://127.0.0.1:$P2$CASE_PATH" "$MPID"
 stop "$MPID"
 MPID=
 
@@ -153,15 +173,18 @@ M_RPS=$(wrk_field "$W/minimal.wrk" rps)
 R_ERR=$(wrk_field "$W/routecare.wrk" errors)
 M_ERR=$(wrk_field "$W/minimal.wrk" errors)
 R_REQ=$(( $(wrk_field "$W/routecare.warm" requests) + $(wrk_field "$W/routecare.wrk" requests) ))
+CPU_RATIO=$(awk -v a="$(cpu_per_request routecare)" -v b="$(cpu_per_request minimal)" \
+    'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "n/a" }')
 RATIO=$(awk -v a="$R_RPS" -v b="$M_RPS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 VERSION=$("$RC" --version 2>/dev/null || echo unknown)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -z "$(git status --porcelain -- src 2>/dev/null)" ] || COMMIT="$COMMIT (with uncommitted changes)"
 
-row() {	# row NAME FILE
-	printf '| %-34s | %8s | %8s | %8s | %6s |\n' "$1" "$(wrk_field "$2" rps)" \
-	    "$(wrk_field "$2" p50)" "$(wrk_field "$2" p99)" "$(wrk_field "$2" errors)"
+row() {	# row TITLE NAME
+	printf '| %-34s | %8s | %8s | %8s | %10s | %9s | %6s |\n' "$1" "$(wrk_field "$W/$2.wrk" rps)" \
+	    "$(wrk_field "$W/$2.wrk" p50)" "$(wrk_field "$W/$2.wrk" p99)" "$(cpu_per_request "$2")" \
+	    "$(bytes_per_response "$2")" "$(wrk_field "$W/$2.wrk" errors)"
 }
 {
 	echo "# API benchmark"
@@ -173,12 +196,18 @@ row() {	# row NAME FILE
 	echo "- request: GET /api/v1/cases/{id} with a bearer token of $USER_NAME (caseworker, own case), $CASES demo cases, server threads $THREADS"
 	echo "- response: $BODY_BYTES bytes of JSON; the minimal server returns these same bytes with the same headers"
 	echo
-	echo "| server                             |    req/s | p50 (ms) | p99 (ms) | errors |"
-	echo "|------------------------------------|---------:|---------:|---------:|-------:|"
-	row "routecare GET /api/v1/cases/{id}" "$W/routecare.wrk"
-	row "minimal libmicrohttpd, fixed body" "$W/minimal.wrk"
+	echo "| server                             |    req/s | p50 (ms) | p99 (ms) | CPU us/req | bytes/req | errors |"
+	echo "|------------------------------------|---------:|---------:|---------:|-----------:|----------:|-------:|"
+	row "routecare GET /api/v1/cases/{id}" routecare
+	row "minimal libmicrohttpd, fixed body" minimal
 	echo
-	echo "routecare / minimal: **$RATIO** (goal: at least 0.40)"
+	echo "routecare / minimal: **$RATIO** in requests per second (goal: at least 0.40);" \
+	    "**$CPU_RATIO** in server CPU time per request."
+	echo
+	echo "CPU us/req: user + system CPU time of the server process during the measured run," \
+	    "divided by the requests served. wrk shares the same $NPROC CPUs, so when the load" \
+	    "generator or the loopback path is the limit, req/s of the two servers come close" \
+	    "and CPU per request shows the cost each one really has."
 	echo
 	echo "Read audit on: $((AUDIT_AFTER - AUDIT_BEFORE)) audit rows written for $R_REQ requests" \
 	    "(warm-up included); $AUDIT_READS case.read rows for this case in total;" \

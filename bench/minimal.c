@@ -1,11 +1,16 @@
 /*
  * minimal.c — the floor for bench/api.sh: a libmicrohttpd server that answers every
- * request with one fixed JSON body, with the same daemon set-up as `routecare serve`
- * (internal thread pool, epoll where available) and the same response headers. No
- * routing, no session, no database, no decryption, no audit: what is left is the cost
- * of HTTP itself on this machine.
+ * request with one fixed body, with the same daemon set-up as `routecare serve`
+ * (internal thread pool, epoll where available, same limits). No routing, no session,
+ * no database, no decryption, no audit: what is left is the cost of HTTP itself on this
+ * machine.
  *
- *   minimal PORT THREADS BODY-FILE
+ *   minimal PORT THREADS BODY-FILE [HEADERS-FILE]
+ *
+ * HEADERS-FILE holds "Name: value" lines (as `curl -D` writes them) to send with every
+ * response, so that it carries the same headers as routecare's; the status line, Date,
+ * Content-Length, Connection and Transfer-Encoding lines in it are skipped. Without it:
+ * Content-Type: application/json.
  *
  * Serves on 127.0.0.1:PORT until SIGTERM or SIGINT.
  */
@@ -14,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -37,11 +43,14 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	(void)method;
 	(void)version;
 	(void)upload;
+	if (*state == NULL) {	/* first call: headers only; answer on the next */
+		*state = &fixed;
+		return MHD_YES;
+	}
 	if (*upload_size != 0) {	/* drain any body; GET has none */
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	(void)state;
 	return MHD_queue_response(c, MHD_HTTP_OK, fixed);
 }
 
@@ -69,6 +78,37 @@ slurp(const char *path, size_t *n)
 	return buf;
 }
 
+/* Add the headers of a `curl -D` dump to `r`. 0 on success. */
+static int
+add_headers(struct MHD_Response *r, const char *path)
+{
+	static const char *const skip[] = { "date", "content-length", "connection",
+	    "transfer-encoding", NULL };
+	char line[4096], *colon, *v, *end;
+	FILE *f = fopen(path, "r");
+	size_t i;
+	int ok = 1;
+
+	if (f == NULL)
+		return -1;
+	while (ok && fgets(line, sizeof(line), f) != NULL) {
+		end = line + strcspn(line, "\r\n");
+		*end = '\0';
+		if ((colon = strchr(line, ':')) == NULL || strncmp(line, "HTTP/", 5) == 0)
+			continue;
+		*colon = '\0';
+		for (i = 0; skip[i] != NULL && strcasecmp(line, skip[i]) != 0; i++)
+			;
+		if (skip[i] != NULL)
+			continue;
+		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		ok = MHD_add_response_header(r, line, v) == MHD_YES;
+	}
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -80,9 +120,9 @@ main(int argc, char **argv)
 	size_t n;
 	int port;
 
-	if (argc != 4 || (port = atoi(argv[1])) <= 0 || port > 65535 ||
+	if ((argc != 4 && argc != 5) || (port = atoi(argv[1])) <= 0 || port > 65535 ||
 	    (threads = (unsigned)atoi(argv[2])) == 0) {
-		fprintf(stderr, "usage: minimal PORT THREADS BODY-FILE\n");
+		fprintf(stderr, "usage: minimal PORT THREADS BODY-FILE [HEADERS-FILE]\n");
 		return 2;
 	}
 	if ((body = slurp(argv[3], &n)) == NULL) {
@@ -90,13 +130,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	fixed = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
-	if (fixed == NULL ||
-	    MHD_add_response_header(fixed, "Content-Type", "application/json") != MHD_YES ||
-	    MHD_add_response_header(fixed, "Content-Security-Policy",
-	    "default-src 'self'; frame-ancestors 'none'") != MHD_YES ||
-	    MHD_add_response_header(fixed, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-	    MHD_add_response_header(fixed, "Cache-Control", "no-store") != MHD_YES ||
-	    MHD_add_response_header(fixed, "ETag", "\"1\"") != MHD_YES) {
+	if (fixed == NULL || (argc == 5 ? add_headers(fixed, argv[4]) :
+	    MHD_add_response_header(fixed, "Content-Type", "application/json") == MHD_YES ?
+	    0 : -1) != 0) {
 		fprintf(stderr, "minimal: cannot build the response\n");
 		return 1;
 	}

@@ -54,6 +54,30 @@ app_fail_field(struct app_error *err, int rc, const char *field, const char *fmt
 }
 
 void
+app_username(struct app *a, const char *id, char out[64])
+{
+	struct store_user u;
+	size_t slot = 0, i;
+
+	out[0] = '\0';
+	if (id == NULL || *id == '\0')
+		return;
+	for (i = 0; id[i] != '\0'; i++)
+		slot = slot * 31 + (unsigned char)id[i];
+	slot %= sizeof(a->names) / sizeof(a->names[0]);
+	if (strcmp(a->names[slot].id, id) == 0) {
+		memcpy(out, a->names[slot].username, 64);
+		return;
+	}
+	if (store_user_get(a->store, id, &u) != RC_OK)
+		return;
+	sodium_memzero(u.password_hash, sizeof(u.password_hash));
+	str_copy(out, 64, u.username);
+	str_copy(a->names[slot].id, ID_SIZE, id);
+	memcpy(a->names[slot].username, out, 64);
+}
+
+void
 app_today(char out[11])
 {
 	clock_date(clock_now(), out);
@@ -389,6 +413,7 @@ app_clone(struct app *a, struct app **out, struct app_error *err)
 		return RC_ENOMEM;
 	*c = *a;
 	c->is_clone = 1;
+	c->ndeferred = 0;	/* never share pending notes */
 	c->store = NULL;
 	if ((rc = store_open(store_path(a->store), &c->store, msg, sizeof(msg))) != RC_OK) {
 		free(c);

@@ -97,6 +97,28 @@ audit_chain_insert(struct store *s, const struct vault *v, struct store_audit *r
 	return store_audit_insert(s, r);
 }
 
+/* Chain a batch: the chain head is read once, then carried from row to row. */
+static int
+audit_chain_insert_batch(struct store *s, const struct vault *v, struct store_audit *rows,
+    size_t n)
+{
+	uint8_t head[STORE_HASH_BYTES];
+	int64_t last;
+	size_t i;
+	int rc;
+
+	if ((rc = store_audit_last(s, &last, head)) != RC_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		rows[i].seq = last + 1 + (int64_t)i;
+		memcpy(rows[i].prev_hash, i == 0 ? head : rows[i - 1].hash, STORE_HASH_BYTES);
+		audit_hash(v, &rows[i], rows[i].hash);
+		if ((rc = store_audit_insert(s, &rows[i])) != RC_OK)
+			return rc;
+	}
+	return RC_OK;
+}
+
 int
 audit_write(struct app *a, const struct app_actor *u, const char *action,
     const char *record_id, const json_t *fields, const char *outcome)
@@ -227,8 +249,8 @@ audit_writer(void *arg)
 		pthread_mutex_unlock(&q->mu);
 
 		rc = store_begin(q->store);
-		for (i = 0; rc == RC_OK && i < n; i++)
-			rc = audit_chain_insert(q->store, q->vault, &batch[i]);
+		if (rc == RC_OK)
+			rc = audit_chain_insert_batch(q->store, q->vault, batch, n);
 		if (rc == RC_OK)
 			rc = store_commit(q->store);
 		if (rc != RC_OK) {

@@ -216,20 +216,18 @@ app_session_actor(struct app *a, const char *token, struct app_actor *out,
 		return app_fail(err, RC_EAUTH, "not signed in");
 	token_hash(a, "session", raw, sizeof(raw), h);
 	sodium_memzero(raw, sizeof(raw));
-	rc = store_session_get(a->store, h, &ss);
+	rc = store_session_user(a->store, h, &ss, &u);
 	if (rc == RC_ENOTFOUND)
 		return app_fail(err, RC_EAUTH, "not signed in, or the session ended");
 	if (rc != RC_OK)
 		return app_fail(err, rc, "cannot check the session");
+	sodium_memzero(u.password_hash, sizeof(u.password_hash));
 	if (sodium_memcmp(ss.token_hash, h, STORE_HASH_BYTES) != 0)
 		return app_fail(err, RC_EAUTH, "not signed in");
 	if (ss.expires_at <= now || ss.last_seen + a->session_idle < now) {
 		store_session_delete(a->store, h);
 		return app_fail(err, RC_EAUTH, "the session ended; sign in again");
 	}
-	if ((rc = store_user_get(a->store, ss.user_id, &u)) != RC_OK)
-		return app_fail(err, RC_EAUTH, "not signed in");
-	sodium_memzero(u.password_hash, sizeof(u.password_hash));
 	if (u.disabled) {
 		store_session_delete(a->store, h);
 		return app_fail(err, RC_EAUTH, "this account is disabled");

@@ -194,8 +194,7 @@ case_view(struct app *a, const struct app_actor *u, const struct record_meta *m,
 		"unaccompanied_separated_status", NULL
 	};
 	const struct form *f = forms_get(a->forms, CASE_TYPE);
-	char ts[CLOCK_ISO_SIZE];
-	struct store_user owner;
+	char ts[CLOCK_ISO_SIZE], owner[64];
 	const char *key;
 	json_t *out, *v;
 	size_t i;
@@ -220,10 +219,9 @@ case_view(struct app *a, const struct app_actor *u, const struct record_meta *m,
 		json_object_set_new(out, "assessment_due", json_string(ts));
 		json_object_set_new(out, "overdue", json_boolean(clock_now() > due));
 	}
-	if (store_user_get(a->store, m->owner_id, &owner) == RC_OK) {
-		json_object_set_new(out, "owned_by", json_string(owner.username));
-		sodium_memzero(owner.password_hash, sizeof(owner.password_hash));
-	}
+	app_username(a, m->owner_id, owner);
+	if (owner[0] != '\0')
+		json_object_set_new(out, "owned_by", json_string(owner));
 	json_object_foreach((json_t *)data, key, v) {
 		const struct form_field *fld = form_field_find(f, key);
 

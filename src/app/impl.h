@@ -24,6 +24,11 @@ struct app {
 	int64_t			 session_ttl;	/* seconds a session lives at most */
 	int64_t			 session_idle;	/* seconds of inactivity that end it */
 	int64_t			 lockout;	/* seconds an account stays locked */
+	/* usernames by user id (usernames never change), direct-mapped */
+	struct {
+		char	id[ID_SIZE];
+		char	username[64];
+	}			 names[64];
 	/* notes made inside a transaction that may roll back, written after it */
 	struct store_audit	 deferred[8];
 	size_t			 ndeferred;
@@ -52,6 +57,9 @@ int	app_fail(struct app_error *err, int rc, const char *fmt, ...)
  * err->fields. */
 int	app_fail_field(struct app_error *err, int rc, const char *field, const char *fmt,
 	    ...) __attribute__((format(printf, 4, 5)));
+
+/* The username of user `id` into out (size 64), "" when unknown; cached. */
+void	app_username(struct app *a, const char *id, char out[64]);
 
 /* Today's UTC date, "YYYY-MM-DD". */
 void	app_today(char out[11]);

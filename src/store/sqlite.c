@@ -61,6 +61,7 @@ enum stmt {
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_WALK,
 	STMT_CASELOAD,
+	STMT_SESSION_USER,
 	STMT__MAX
 };
 
@@ -160,6 +161,12 @@ static const char *const sqlite_sql[STMT__MAX] = {
 	    "outcome, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[STMT_AUDIT_WALK] =
 	    "SELECT " AUDIT_COLS " FROM audit ORDER BY seq",
+	[STMT_SESSION_USER] =
+	    "SELECT u.id, u.username, u.full_name, u.role, u.agency_id, u.location_code, "
+	    "u.language, u.password_hash, u.disabled, u.failed_logins, u.locked_until, "
+	    "u.created_at, u.updated_at, s.token_hash, s.user_id, s.created_at, "
+	    "s.last_seen, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "WHERE s.token_hash = ?1",
 	[STMT_CASELOAD] =
 	    "SELECT owner_id, risk_level, count(*), coalesce(sum(CASE WHEN workflow = 'new' "
 	    "AND created_at + (CASE risk_level WHEN 'high' THEN ?4 WHEN 'medium' THEN ?5 "
@@ -1408,6 +1415,33 @@ store_caseload(struct store *s, const char *type, const char *agency_id,
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
 		rc = rc_from_sqlite(s->db, src);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+store_session_user(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
+    struct store_session *ss, struct store_user *u)
+{
+	sqlite3_stmt *st;
+	int src, rc;
+
+	if ((st = stmt(s, STMT_SESSION_USER)) == NULL)
+		return RC_EIO;
+	bind_blob(st, 1, hash, STORE_HASH_BYTES);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		user_read_row(st, u);	/* columns 0..12 */
+		memset(ss, 0, sizeof(*ss));
+		if (sqlite3_column_bytes(st, 13) == STORE_HASH_BYTES)
+			memcpy(ss->token_hash, sqlite3_column_blob(st, 13), STORE_HASH_BYTES);
+		col_text(st, 14, ss->user_id, sizeof(ss->user_id));
+		ss->created_at = sqlite3_column_int64(st, 15);
+		ss->last_seen = sqlite3_column_int64(st, 16);
+		ss->expires_at = sqlite3_column_int64(st, 17);
+		rc = RC_OK;
+	} else
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(s->db, src);
 	sqlite3_reset(st);
 	return rc;
 }

@@ -193,6 +193,9 @@ struct store_session {
 int	store_session_insert(struct store *s, const struct store_session *ss);
 int	store_session_get(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
 	    struct store_session *out);				/* RC_ENOTFOUND */
+/* The session and its user in one read. RC_ENOTFOUND when either is missing. */
+int	store_session_user(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
+	    struct store_session *ss, struct store_user *u);
 int	store_session_touch(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
 	    int64_t last_seen);
 int	store_session_delete(struct store *s, const uint8_t hash[STORE_HASH_BYTES]);

@@ -134,6 +134,7 @@ S1=$(jout .data.short_id)
 check "case 1 has a UUID" test "${#C1}" = 36
 check "case 1 has a short id" test "${#S1}" = 7
 check "case 1 is at rev 1" test "$(jout .data.rev)" = 1
+header_is Location "/api/v1/cases/$C1"
 header_is Cache-Control no-store
 expect_http 201 "a.cw creates case 2 (charset in the content type)" "$A_CW" POST /api/v1/cases \
     -H 'Content-Type: application/json; charset=utf-8' \
@@ -161,6 +162,12 @@ expect_http 200 "a.cw reads case 1 by short id" "$A_CW" GET "/api/v1/cases/$S1"
 check "same case by short id" test "$(jout .data.id)" = "$C1"
 expect_http 404 "no such case" "$A_CW" GET /api/v1/cases/00000000-0000-4000-8000-000000000000 && is_error "no such case"
 expect_http 404 "no such short id" "$A_CW" GET /api/v1/cases/ZZZZZZZ
+expect_http "405|404" "no DELETE on a case" "$A_CW" DELETE "/api/v1/cases/$C1"
+expect_http "405|404" "no PUT on a case" "$A_CW" PUT "/api/v1/cases/$C1" "${JH[@]}" -H 'If-Match: "1"' \
+    --data-binary '{"data":{"name_first":"X","sex":"male"}}'
+expect_http "405|404" "no DELETE on the case list" "$A_SV" DELETE /api/v1/cases
+expect_http 200 "case 1 is still there, unchanged" "$A_CW" GET "/api/v1/cases/$C1"
+check "still rev 1" test "$(jout .data.rev)" = 1
 
 expect_http 200 "a.cw lists cases" "$A_CW" GET /api/v1/cases
 check "a.cw sees own two cases" test "$(cnt .metadata.total)" = 2

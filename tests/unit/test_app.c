@@ -249,7 +249,6 @@ test_audit_chain_records_actions_and_names_a_changed_row(void **state)
 	/* the supervisor of the agency sees the read and the denial of the case */
 	{
 		struct app_audit_query q = { 0 };
-		const char *text;
 		char *dump;
 
 		q.record_id = id;
@@ -258,8 +257,6 @@ test_audit_chain_records_actions_and_names_a_changed_row(void **state)
 		assert_non_null(strstr(dump, "case.read"));
 		assert_non_null(strstr(dump, "denied: record outside scope"));
 		assert_null(strstr(dump, "Awa"));	/* field ids, never values */
-		text = dump;
-		(void)text;
 		free(dump);
 		json_decref(out);
 		/* a caseworker may not read the audit log */
@@ -385,7 +382,13 @@ test_location_import_is_all_or_nothing(void **state)
 	assert_int_equal(app_location_import(f->a, &f->cw, good, sizeof(good) - 1, &out,
 	    &err), RC_EDENIED);
 	assert_int_equal(app_location_list(f->a, &f->cw, &out, &err), RC_OK);
-	assert_null(strstr(json_dumps(out, 0), "\"ZY\""));
+	{
+		char *dump = json_dumps(out, 0);
+
+		assert_null(strstr(dump, "\"ZY\""));
+		assert_non_null(strstr(dump, "\"ZZ01\""));
+		free(dump);
+	}
 	json_decref(out);
 }
 
