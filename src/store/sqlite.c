@@ -1125,6 +1125,19 @@ store_session_insert(struct store *s, const struct store_session *ss)
 	return step_done(s, st);
 }
 
+/* The five session columns starting at column `at`. */
+static void
+session_read_row(sqlite3_stmt *st, int at, struct store_session *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (sqlite3_column_bytes(st, at) == STORE_HASH_BYTES)
+		memcpy(ss->token_hash, sqlite3_column_blob(st, at), STORE_HASH_BYTES);
+	col_text(st, at + 1, ss->user_id, sizeof(ss->user_id));
+	ss->created_at = sqlite3_column_int64(st, at + 2);
+	ss->last_seen = sqlite3_column_int64(st, at + 3);
+	ss->expires_at = sqlite3_column_int64(st, at + 4);
+}
+
 int
 store_session_get(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
     struct store_session *out)
@@ -1137,13 +1150,7 @@ store_session_get(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
 	bind_blob(st, 1, hash, STORE_HASH_BYTES);
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		if (sqlite3_column_bytes(st, 0) == STORE_HASH_BYTES)
-			memcpy(out->token_hash, sqlite3_column_blob(st, 0), STORE_HASH_BYTES);
-		col_text(st, 1, out->user_id, sizeof(out->user_id));
-		out->created_at = sqlite3_column_int64(st, 2);
-		out->last_seen = sqlite3_column_int64(st, 3);
-		out->expires_at = sqlite3_column_int64(st, 4);
+		session_read_row(st, 0, out);
 		rc = RC_OK;
 	} else
 		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(s->db, src);
@@ -1431,14 +1438,8 @@ store_session_user(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
 	bind_blob(st, 1, hash, STORE_HASH_BYTES);
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW) {
-		user_read_row(st, u);	/* columns 0..12 */
-		memset(ss, 0, sizeof(*ss));
-		if (sqlite3_column_bytes(st, 13) == STORE_HASH_BYTES)
-			memcpy(ss->token_hash, sqlite3_column_blob(st, 13), STORE_HASH_BYTES);
-		col_text(st, 14, ss->user_id, sizeof(ss->user_id));
-		ss->created_at = sqlite3_column_int64(st, 15);
-		ss->last_seen = sqlite3_column_int64(st, 16);
-		ss->expires_at = sqlite3_column_int64(st, 17);
+		user_read_row(st, u);		/* columns 0..12 */
+		session_read_row(st, 13, ss);	/* columns 13..17 */
 		rc = RC_OK;
 	} else
 		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(s->db, src);
