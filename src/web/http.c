@@ -43,6 +43,7 @@ struct http_server {
 	size_t			 nclones, capclones;
 	atomic_size_t		 active;	/* requests begun, not completed */
 	atomic_int		 stopping;	/* 1: Connection: close; 2: refuse (503) */
+	http_error_page_fn	 error_page;	/* HTML errors for pages; NULL: JSON */
 };
 
 /* What one request carries between the MHD callbacks (MHD's con_cls). */
@@ -57,6 +58,10 @@ struct http_ctx {
 	struct buf		 body;		/* owned; wiped (may hold passwords) */
 	json_t			*json;		/* owned */
 	char			 params[HTTP_PARAMS_MAX][HTTP_PARAM_SIZE];
+	char			*arena;		/* owned: decoded form fields; wiped */
+	size_t			 arena_len, arena_cap;
+	struct http_field	*fields;	/* owned: points into arena */
+	size_t			 nfields, capfields;
 };
 
 static const char *const http_method_names[HTTP_METHOD__MAX] = {
@@ -80,6 +85,28 @@ http_method_parse(const char *s)
 		if (strcmp(s, http_method_names[i]) == 0)
 			return (enum http_method)i;
 	return HTTP_OTHER;
+}
+
+const char *
+http_form(const struct http_request *req, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < req->nform; i++)
+		if (!req->form[i].file && strcmp(req->form[i].name, name) == 0)
+			return req->form[i].value;
+	return NULL;
+}
+
+const struct http_field *
+http_form_file(const struct http_request *req, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < req->nform; i++)
+		if (req->form[i].file && strcmp(req->form[i].name, name) == 0)
+			return &req->form[i];
+	return NULL;
 }
 
 int
@@ -213,6 +240,13 @@ http_empty(struct http_response *resp, unsigned status)
 	buf_reset(&resp->body);
 	resp->status = status;
 	resp->content_type = NULL;
+}
+
+void
+http_redirect(struct http_response *resp, const char *location)
+{
+	http_empty(resp, 303);
+	http_header_add(resp, "Location", "%s", location);
 }
 
 void
@@ -483,8 +517,6 @@ http_route_find(const struct http_server *s, struct http_ctx *c, char *allow,
 	return NULL;
 }
 
-/* ---- authentication ---------------------------------------------------------------- */
-
 /* 1 when the media type of `ct` (parameters ignored, any case) is `want`. */
 static int
 http_media_is(const char *ct, const char *want)
@@ -502,6 +534,276 @@ http_media_is(const char *ct, const char *want)
 		ct++;
 	return *ct == '\0' || *ct == ';';
 }
+
+/* ---- form bodies ---------------------------------------------------------------------- */
+
+/* Copy `n` bytes into the arena (NUL-terminated). NULL when it is full: the arena is
+ * sized for the whole body up front, so it never moves. */
+static char *
+http_arena_put(struct http_ctx *c, const char *p, size_t n)
+{
+	char *at;
+
+	if (n >= c->arena_cap - c->arena_len)
+		return NULL;
+	at = c->arena + c->arena_len;
+	memcpy(at, p, n);
+	at[n] = '\0';
+	c->arena_len += n + 1;
+	return at;
+}
+
+/* Add a field; -1 when there are too many or memory ran out. */
+static int
+http_field_add(struct http_ctx *c, const char *name, const char *value, size_t len,
+    int file)
+{
+	struct http_field *grown;
+	size_t ncap;
+
+	if (c->nfields >= HTTP_FORM_FIELDS_MAX)
+		return -1;
+	if (c->nfields == c->capfields) {
+		ncap = c->capfields ? c->capfields * 2 : 32;
+		if ((grown = realloc(c->fields, ncap * sizeof(*grown))) == NULL)
+			return -1;
+		c->fields = grown;
+		c->capfields = ncap;
+	}
+	c->fields[c->nfields].name = name;
+	c->fields[c->nfields].value = value;
+	c->fields[c->nfields].len = len;
+	c->fields[c->nfields].file = file;
+	c->nfields++;
+	return 0;
+}
+
+static int
+http_hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decode one application/x-www-form-urlencoded component of `n` bytes into the arena
+ * ('+' is a space, %XX a byte). NULL on a bad escape, a NUL byte or a full arena.
+ */
+static char *
+http_form_unescape(struct http_ctx *c, const char *s, size_t n)
+{
+	char *out = c->arena + c->arena_len, *o = out;
+	size_t i;
+	int hi, lo;
+
+	if (n >= c->arena_cap - c->arena_len)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+')
+			*o++ = ' ';
+		else if (s[i] == '%') {
+			if (i + 2 >= n)
+				return NULL;
+			if ((hi = http_hexval(s[i + 1])) < 0 || (lo = http_hexval(s[i + 2])) < 0)
+				return NULL;
+			if ((*o++ = (char)(hi * 16 + lo)) == '\0')
+				return NULL;
+			i += 2;
+		} else if (s[i] == '\0')
+			return NULL;
+		else
+			*o++ = s[i];
+	}
+	*o = '\0';
+	c->arena_len += (size_t)(o - out) + 1;
+	return out;
+}
+
+static int
+http_parse_urlencoded(struct http_ctx *c)
+{
+	const char *p = c->body.p, *end = p + c->body.len, *amp, *eq;
+	char *name, *value;
+
+	while (p < end) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		if (amp > p) {
+			if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
+				eq = amp;
+			if ((name = http_form_unescape(c, p, (size_t)(eq - p))) == NULL ||
+			    (value = http_form_unescape(c, eq < amp ? eq + 1 : amp,
+			    eq < amp ? (size_t)(amp - eq - 1) : 0)) == NULL ||
+			    http_field_add(c, name, value, strlen(value), 0) != 0)
+				return -1;
+		}
+		p = amp + 1;
+	}
+	return 0;
+}
+
+/* The value of parameter `key` in a header such as `form-data; name="x"` or
+ * `multipart/form-data; boundary=y`, unquoted into `out`. -1 when absent or too long. */
+static int
+http_header_param(const char *h, size_t hn, const char *key, char *out, size_t outsz)
+{
+	const char *p = h, *end = h + hn, *k, *v;
+	size_t klen = strlen(key), n;
+
+	while (p < end) {
+		while (p < end && *p != ';')
+			p++;
+		if (p >= end)
+			break;
+		p++;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		k = p;
+		while (p < end && *p != '=' && *p != ';')
+			p++;
+		if (p >= end || *p != '=')
+			continue;
+		if ((size_t)(p - k) != klen || strncasecmp(k, key, klen) != 0)
+			continue;
+		p++;
+		n = 0;
+		if (p < end && *p == '"') {
+			for (v = p + 1; v < end && *v != '"'; v++) {
+				if (*v == '\\' && v + 1 < end)
+					v++;
+				if (n + 1 >= outsz)
+					return -1;
+				out[n++] = *v;
+			}
+		} else {
+			for (v = p; v < end && *v != ';' && *v != ' ' && *v != '\t' &&
+			    *v != '\r' && *v != '\n'; v++) {
+				if (n + 1 >= outsz)
+					return -1;
+				out[n++] = *v;
+			}
+		}
+		out[n] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+/* The first occurrence of `needle` (n bytes) in [h, h + hn), or NULL. */
+static const char *
+http_find(const char *h, size_t hn, const char *needle, size_t n)
+{
+	const char *p = h, *end = h + hn;
+
+	if (n == 0 || hn < n)
+		return NULL;
+	while ((p = memchr(p, needle[0], (size_t)(end - p) - n + 1)) != NULL) {
+		if (memcmp(p, needle, n) == 0)
+			return p;
+		if (++p > end - n)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Find the header `name` among the part headers [h, end); its value in *v, *vn. */
+static int
+http_part_header(const char *h, const char *end, const char *name, const char **v,
+    size_t *vn)
+{
+	size_t nlen = strlen(name);
+	const char *line = h, *eol;
+
+	while (line < end) {
+		if ((eol = http_find(line, (size_t)(end - line), "\r\n", 2)) == NULL)
+			eol = end;
+		if ((size_t)(eol - line) > nlen && strncasecmp(line, name, nlen) == 0 &&
+		    line[nlen] == ':') {
+			*v = line + nlen + 1;
+			*vn = (size_t)(eol - *v);
+			return 0;
+		}
+		line = eol + 2;
+	}
+	return -1;
+}
+
+/* multipart/form-data (RFC 7578), the whole body in memory. */
+static int
+http_parse_multipart(struct http_ctx *c, const char *ct)
+{
+	char boundary[80], delim[84], name[256], fname[256];
+	const char *p = c->body.p, *end = p + c->body.len, *hend, *data, *dend, *cd;
+	size_t dlen, cdn;
+	char *n, *v;
+	int file;
+
+	if (http_header_param(ct, strlen(ct), "boundary", boundary, sizeof(boundary)) != 0 ||
+	    boundary[0] == '\0' || strlen(boundary) > 70)
+		return -1;
+	dlen = (size_t)snprintf(delim, sizeof(delim), "\r\n--%s", boundary);
+	/* the first delimiter may open the body without the CRLF before it */
+	if ((size_t)(end - p) >= dlen - 2 && memcmp(p, delim + 2, dlen - 2) == 0)
+		p += dlen - 2;
+	else if ((p = http_find(p, (size_t)(end - p), delim, dlen)) == NULL)
+		return -1;
+	else
+		p += dlen;
+	for (;;) {
+		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+			return 0;		/* the close delimiter */
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
+			return -1;
+		p += 2;
+		if ((hend = http_find(p, (size_t)(end - p), "\r\n\r\n", 4)) == NULL)
+			return -1;
+		data = hend + 4;
+		if ((dend = http_find(data, (size_t)(end - data), delim, dlen)) == NULL)
+			return -1;
+		if (http_part_header(p, hend, "Content-Disposition", &cd, &cdn) != 0 ||
+		    http_header_param(cd, cdn, "name", name, sizeof(name)) != 0)
+			return -1;
+		fname[0] = '\0';
+		file = http_header_param(cd, cdn, "filename", fname, sizeof(fname)) == 0;
+		if ((n = http_arena_put(c, name, strlen(name))) == NULL ||
+		    (v = http_arena_put(c, data, (size_t)(dend - data))) == NULL)
+			return -1;
+		if (!file && memchr(v, '\0', (size_t)(dend - data)) != NULL)
+			return -1;
+		if (http_field_add(c, n, v, (size_t)(dend - data), file) != 0)
+			return -1;
+		p = dend + dlen;
+	}
+}
+
+/* Parse the form body of a page request into req->form. -1 when malformed. */
+static int
+http_parse_form(struct http_ctx *c)
+{
+	const char *ct = http_header(&c->req, "Content-Type");
+
+	if (c->body.len == 0)
+		return 0;
+	/* decoded text never outgrows the body: NULs and the name terminators aside */
+	c->arena_cap = c->body.len + 2 * HTTP_FORM_FIELDS_MAX + 16;
+	if ((c->arena = malloc(c->arena_cap)) == NULL)
+		return -1;
+	c->arena_len = 0;
+	if (http_media_is(ct, "application/x-www-form-urlencoded"))
+		return http_parse_urlencoded(c);
+	if (http_media_is(ct, "multipart/form-data"))
+		return http_parse_multipart(c, ct);
+	return -1;
+}
+
+/* ---- authentication ---------------------------------------------------------------- */
 
 /*
  * Who sent the request: a Bearer token (Authorization), else the session cookie.
@@ -562,6 +864,70 @@ http_authenticate(struct http_request *req, struct http_response *resp, int requ
 	return 0;
 }
 
+/* Page requests: a valid session cookie signs the user in; nothing is refused here. */
+static void
+http_authenticate_page(struct http_request *req)
+{
+	struct app_error err = { 0 };
+	const char *tok = http_cookie(req, HTTP_SESSION_COOKIE);
+
+	if (tok == NULL || req->app == NULL || req->auth != HTTP_AUTH_NONE)
+		return;
+	if (str_copy(req->token, sizeof(req->token), tok) != 0 || req->token[0] == '\0' ||
+	    app_session_actor(req->app, req->token, &req->actor, &err) != RC_OK) {
+		sodium_memzero(req->token, sizeof(req->token));
+		return;
+	}
+	req->auth = HTTP_AUTH_COOKIE;
+}
+
+/*
+ * The CSRF token of a page form: the session's, or without a session the double-submit
+ * value of the pre-login cookie. 1 when it matches.
+ */
+static int
+http_csrf_ok(struct http_request *req)
+{
+	const char *csrf = http_form(req, HTTP_CSRF_FIELD), *pre;
+	size_t n;
+
+	if (csrf == NULL || req->app == NULL)
+		return 0;
+	if (req->auth == HTTP_AUTH_COOKIE)
+		return app_csrf_check(req->app, req->token, csrf) == 1;
+	pre = http_cookie(req, HTTP_PRELOGIN_COOKIE);
+	if (pre == NULL || (n = strlen(pre)) < 32 || strlen(csrf) != n)
+		return 0;
+	return sodium_memcmp(pre, csrf, n) == 0;
+}
+
+/* 1 when the request is answered in HTML: a page route, or no route outside /api/. */
+static int
+http_is_page(const struct http_ctx *c)
+{
+	const char *p = c->req.path;
+
+	if (c->req.route != NULL)
+		return (c->req.route->flags & HTTP_PAGE) != 0;
+	return strncmp(p, "/api/", 5) != 0 && strcmp(p, "/api") != 0 &&
+	    strcmp(p, "/healthz") != 0 && strcmp(p, "/metrics") != 0;
+}
+
+/* A failure found by the plumbing: an HTML page for page requests, else JSON. */
+static void
+http_fail(struct http_server *s, struct http_ctx *c, struct http_response *resp,
+    unsigned status, const char *code, const char *message)
+{
+	if (s->error_page != NULL && http_is_page(c)) {
+		if (c->req.route == NULL || !(c->req.route->flags & HTTP_PUBLIC) ||
+		    (c->req.route->flags & HTTP_AUTH_OPT))
+			http_authenticate_page(&c->req);	/* for the language */
+		s->error_page(&c->req, resp, status);
+		return;
+	}
+	http_error(resp, status, code, message);
+}
+
 /* ---- the MHD callbacks ------------------------------------------------------------- */
 
 static const char *const http_security_headers[][2] = {
@@ -577,6 +943,12 @@ http_queue(struct http_server *s, struct http_ctx *c, struct http_response *resp
 {
 	static const char fallback[] = "{\"error\":{\"code\":\"internal\","
 	    "\"message\":\"internal error\",\"fields\":{}}}\n";
+	static const char fallback_html[] = "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+	    "<meta charset=\"utf-8\"><title>RouteCare \u2014 Error</title></head><body>"
+	    "<main><h1>Something went wrong</h1><p>The server could not answer this "
+	    "request. Try again, or go back to <a href=\"/home\">the home page</a>.</p>"
+	    "</main></body></html>\n";
+	int page = http_is_page(c);
 	struct MHD_Response *mr;
 	enum MHD_Result ret;
 	int cache_set = 0, ok = 1;
@@ -589,8 +961,10 @@ http_queue(struct http_server *s, struct http_ctx *c, struct http_response *resp
 		buf_free(&resp->body);
 		resp->nheaders = 0;
 		resp->status = 500;
-		resp->content_type = "application/json";
-		mr = MHD_create_response_from_buffer(sizeof(fallback) - 1, (void *)fallback,
+		resp->content_type = page ? "text/html; charset=utf-8" : "application/json";
+		mr = page ? MHD_create_response_from_buffer(sizeof(fallback_html) - 1,
+		    (void *)fallback_html, MHD_RESPMEM_PERSISTENT) :
+		    MHD_create_response_from_buffer(sizeof(fallback) - 1, (void *)fallback,
 		    MHD_RESPMEM_PERSISTENT);
 	} else if (resp->body.len == 0) {
 		mr = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -667,14 +1041,16 @@ http_begin(struct http_server *s, struct http_ctx *c, struct http_response *resp
 	size_t cl = 0;
 	int has_cl, has_body;
 
+	c->req.app = http_thread_app(s);
+	allow[0] = '\0';
 	if (strlen(c->req.path) > HTTP_PATH_MAX ||
 	    (r = http_route_find(s, c, allow, sizeof(allow))) == NULL) {
 		if (strlen(c->req.path) <= HTTP_PATH_MAX && allow[0] != '\0') {
 			http_header_add(resp, "Allow", "%s", allow);
-			http_error(resp, 405, "method_not_allowed",
+			http_fail(s, c, resp, 405, "method_not_allowed",
 			    "this path does not answer that method");
 		} else
-			http_error(resp, 404, "not_found", "no such path");
+			http_fail(s, c, resp, 404, "not_found", "no such path");
 		return -1;
 	}
 	c->req.route = r;
@@ -682,13 +1058,13 @@ http_begin(struct http_server *s, struct http_ctx *c, struct http_response *resp
 	if (atomic_load(&s->stopping) > 1) {
 		/* past the drain: run nothing that could not be answered */
 		http_header_add(resp, "Retry-After", "5");
-		http_error(resp, 503, "unavailable", "the server is stopping");
+		http_fail(s, c, resp, 503, "unavailable", "the server is stopping");
 		return -1;
 	}
 
 	has_cl = http_content_length(&c->req, &cl) == 0;
 	if (has_cl && cl > HTTP_BODY_MAX) {
-		http_error(resp, 413, "too_large", "the body is over the 1 MiB limit");
+		http_fail(s, c, resp, 413, "too_large", "the body is over the 1 MiB limit");
 		return -1;
 	}
 	has_body = (has_cl && cl > 0) ||
@@ -705,7 +1081,28 @@ http_begin(struct http_server *s, struct http_ctx *c, struct http_response *resp
 		    "send the body as Content-Type: text/csv");
 		return -1;
 	}
-	c->req.app = http_thread_app(s);
+	if (r->flags & HTTP_PAGE) {
+		if (has_body && !http_media_is(http_header(&c->req, "Content-Type"),
+		    "application/x-www-form-urlencoded") &&
+		    !http_media_is(http_header(&c->req, "Content-Type"),
+		    "multipart/form-data")) {
+			http_fail(s, c, resp, 415, "unsupported_media_type",
+			    "send a form");
+			return -1;
+		}
+		if (c->req.app == NULL) {
+			http_fail(s, c, resp, 503, "unavailable",
+			    "the server cannot reach its database");
+			return -1;
+		}
+		if (!(r->flags & HTTP_PUBLIC) || (r->flags & HTTP_AUTH_OPT))
+			http_authenticate_page(&c->req);
+		if (!(r->flags & HTTP_PUBLIC) && c->req.auth == HTTP_AUTH_NONE) {
+			http_redirect(resp, "/login");
+			return -1;
+		}
+		return 0;
+	}
 	if (!(r->flags & HTTP_PUBLIC) || (r->flags & HTTP_AUTH_OPT)) {
 		if (http_authenticate(&c->req, resp, !(r->flags & HTTP_PUBLIC)) != 0)
 			return -1;
@@ -721,15 +1118,28 @@ http_begin(struct http_server *s, struct http_ctx *c, struct http_response *resp
 static void
 http_run(struct http_ctx *c, struct http_response *resp)
 {
+	struct http_server *s = c->req.server;
 	char msg[160];
 	int rc;
 
 	if (c->too_big) {
-		http_error(resp, 413, "too_large", "the body is over the 1 MiB limit");
+		http_fail(s, c, resp, 413, "too_large", "the body is over the 1 MiB limit");
 		return;
 	}
 	c->req.body = c->body.p != NULL ? c->body.p : "";
 	c->req.body_len = c->body.len;
+	if (c->req.route->flags & HTTP_PAGE) {
+		if (http_parse_form(c) != 0) {
+			http_fail(s, c, resp, 400, "invalid_form", "the form is malformed");
+			return;
+		}
+		c->req.form = c->fields;
+		c->req.nform = c->nfields;
+		if (http_method_unsafe(c->req.method) && !http_csrf_ok(&c->req)) {
+			http_fail(s, c, resp, 403, "csrf", "missing or wrong form token");
+			return;
+		}
+	}
 	if (c->req.route->flags & HTTP_BODY_JSON) {
 		rc = json_parse_bounded(c->req.body, c->req.body_len, HTTP_BODY_MAX,
 		    JSON_DEPTH_MAX, 1, &c->json, msg, sizeof(msg));
@@ -832,6 +1242,11 @@ http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	json_decref(c->json);
 	buf_wipe(&c->body);
+	if (c->arena != NULL) {
+		sodium_memzero(c->arena, c->arena_cap);
+		free(c->arena);
+	}
+	free(c->fields);
 	sodium_memzero(c->req.token, sizeof(c->req.token));
 	free(c);
 	atomic_fetch_sub(&s->active, 1);
@@ -922,6 +1337,12 @@ http_server_start(struct http_server *s, int fd, unsigned threads)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
 	    MHD_OPTION_END);
+}
+
+void
+http_server_error_page(struct http_server *s, http_error_page_fn fn)
+{
+	s->error_page = fn;
 }
 
 void

@@ -55,13 +55,32 @@ enum http_auth {
 #define HTTP_HEADERS_MAX	8		/* extra headers on one response */
 #define HTTP_HEADER_SIZE	256		/* one extra header value, NUL included */
 #define HTTP_SESSION_COOKIE	"rc_session"
+#define HTTP_PRELOGIN_COOKIE	"rc_prelogin"	/* double-submit token of the sign-in form */
 #define HTTP_CSRF_HEADER	"X-CSRF-Token"
+#define HTTP_CSRF_FIELD		"csrf"		/* the token in an HTML form */
+#define HTTP_FORM_FIELDS_MAX	2000		/* fields in one form body */
 
 /* Route flags. */
 #define HTTP_PUBLIC	0x01u	/* no authentication */
 #define HTTP_BODY_JSON	0x02u	/* body is application/json: parsed into req->json */
 #define HTTP_BODY_CSV	0x04u	/* body is text/csv: raw in req->body */
 #define HTTP_AUTH_OPT	0x08u	/* authenticate when credentials come, never refuse */
+#define HTTP_PAGE	0x10u	/* an HTML page, see below */
+
+/*
+ * HTML page routes (HTTP_PAGE) differ from API routes:
+ *   - only the session cookie authenticates; without a valid session a route that is
+ *     not HTTP_PUBLIC answers 303 to /login (HTTP_PUBLIC | HTTP_AUTH_OPT routes see
+ *     the signed-in user when there is one);
+ *   - a body is a form (application/x-www-form-urlencoded or multipart/form-data),
+ *     parsed into req->form before the handler runs;
+ *   - an unsafe request must carry the field HTTP_CSRF_FIELD: the session's token
+ *     (app_csrf_token), or without a session the value of the HTTP_PRELOGIN_COOKIE
+ *     cookie (double submit). Checked here, before the handler: 403 otherwise;
+ *   - failures found here (404, 405, 403, 413, 415, 500, 503) are answered by the
+ *     page renderer given to http_server_error_page(), in HTML. Paths that match no
+ *     route and are not under /api/ are treated as pages too.
+ */
 
 struct http_request;
 struct http_response;
@@ -83,6 +102,14 @@ struct http_routes {
 
 struct http_server;
 
+/* One field of a form body. */
+struct http_field {
+	const char	*name;		/* NUL-terminated */
+	const char	*value;		/* NUL-terminated; a file may hold NUL bytes */
+	size_t		 len;		/* bytes of value */
+	int		 file;		/* a multipart part that came with a filename */
+};
+
 struct http_request {
 	struct http_server	*server;
 	struct MHD_Connection	*conn;
@@ -94,6 +121,8 @@ struct http_request {
 	const char		*body;		/* NUL-terminated; "" when none */
 	size_t			 body_len;
 	json_t			*json;		/* HTTP_BODY_JSON: the body object (borrowed) */
+	const struct http_field	*form;		/* HTTP_PAGE: the form fields, in order */
+	size_t			 nform;
 	struct app		*app;		/* this worker thread's handle (borrowed) */
 	enum http_auth		 auth;
 	char			 token[APP_TOKEN_SIZE];	/* the session token when auth */
@@ -128,6 +157,11 @@ const char *http_query(const struct http_request *req, const char *name);
  */
 int	http_query_int(const struct http_request *req, struct http_response *resp,
 	    const char *name, int64_t min, int64_t max, int64_t *out);
+/* The first value of form field `name` ("" when sent empty), or NULL when absent.
+ * File parts are not returned here: see http_form_file(). */
+const char *http_form(const struct http_request *req, const char *name);
+/* The first file part named `name`, or NULL. */
+const struct http_field *http_form_file(const struct http_request *req, const char *name);
 /* 1 for POST, PUT, PATCH, DELETE (and unknown methods). */
 int	http_method_unsafe(enum http_method m);
 
@@ -140,6 +174,8 @@ void	http_header_add(struct http_response *resp, const char *name, const char *f
 void	http_json(struct http_response *resp, unsigned status, const json_t *j);
 /* {"data": j}; `j` is not stolen. */
 void	http_data(struct http_response *resp, unsigned status, const json_t *j);
+/* 303 See Other to the local path `location` (a literal or checked path). */
+void	http_redirect(struct http_response *resp, const char *location);
 /* No body (204, ...). */
 void	http_empty(struct http_response *resp, unsigned status);
 /* A body of `n` bytes with a literal content type. */
@@ -176,6 +212,11 @@ void	http_app_invalid(struct http_response *resp, unsigned status, const char *c
  */
 struct http_server *http_server_new(struct app *app, const struct http_routes *tables,
 	    size_t ntables);
+/* The function that renders HTML error pages (status 403, 404, 405, 413, 415, 500,
+ * 503) for page requests; without one they are answered in JSON. */
+typedef void (*http_error_page_fn)(struct http_request *req, struct http_response *resp,
+    unsigned status);
+void	http_server_error_page(struct http_server *s, http_error_page_fn fn);
 /* Closes the per-thread app handles; call after the daemon has stopped. NULL is fine. */
 void	http_server_free(struct http_server *s);
 /*

@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "web/api.h"
 #include "web/http.h"
+#include "web/pages.h"
 #include "web/web.h"
 
 #define WEB_LISTEN_DEFAULT	"127.0.0.1:8080"
@@ -182,7 +183,7 @@ web_serve(const struct web_options *o)
 {
 	const char *listen_arg = o->listen != NULL ? o->listen : WEB_LISTEN_DEFAULT;
 	const char *dir = app_data_dir(o->data_dir);
-	struct http_routes routes[1];
+	struct http_routes routes[2];
 	struct app_error err = { 0 };
 	struct web_addr addr;
 	struct app *app = NULL;			/* owned; closed last */
@@ -214,6 +215,11 @@ web_serve(const struct web_options *o)
 	}
 	masked = 1;
 
+	if (pages_init() != 0) {
+		fprintf(stderr, "routecare: the embedded catalogs or static files are "
+		    "damaged\n");
+		goto fail;
+	}
 	if ((rc = app_open(dir, &app, &err)) != RC_OK) {
 		fprintf(stderr, "routecare: %s\n", err.message[0] ? err.message :
 		    rc_name(rc));
@@ -230,10 +236,12 @@ web_serve(const struct web_options *o)
 
 	port = web_bound_port(fd);
 	routes[0] = *api_routes();
-	if ((srv = http_server_new(app, routes, 1)) == NULL) {
+	routes[1] = *pages_routes();
+	if ((srv = http_server_new(app, routes, 2)) == NULL) {
 		fprintf(stderr, "routecare: out of memory\n");
 		goto fail;
 	}
+	http_server_error_page(srv, page_error);
 	d = http_server_start(srv, fd, threads);
 	if (d == NULL) {
 		/* MHD may already have closed the socket on some of its failure paths:

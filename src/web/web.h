@@ -1,6 +1,6 @@
 /*
- * web.h — the HTTP server: JSON API under /api/v1, /healthz, /metrics (and the HTML
- * pages of issue 4). libmicrohttpd with its internal thread pool. Calls app/ only.
+ * web.h — the HTTP server: JSON API under /api/v1, /healthz, /metrics, and the HTML
+ * pages under / (pages.h). libmicrohttpd with its internal thread pool. Calls app/ only.
  */
 #ifndef WEB_WEB_H
 #define WEB_WEB_H
