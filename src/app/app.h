@@ -90,7 +90,9 @@ int	app_agency_add(struct app *a, const char *code, const char *name, char *id_o
 
 /* ---- cases ------------------------------------------------------------------------ */
 
-/* Register a case from `data` (the fields). `*out` = {"id","short_id","rev"}. */
+/* Register a case from `data` (the fields). `*out` = {"id","short_id","rev"}.
+ * Normally its own transaction; when the caller already opened one (batch loads),
+ * the case joins it and, on failure, the caller must roll back. */
 int	app_case_create(struct app *a, const struct app_actor *u, const json_t *data,
 	    json_t **out, struct app_error *err);
 
@@ -153,6 +155,13 @@ int	app_admin_summary(struct app *a, const struct app_actor *u, json_t **out,
  * cases generated from `seed`. `*logins` = [{"username","role","agency"}]. */
 int	app_demo_load(struct app *a, const char *password, int ncases, uint64_t seed,
 	    json_t **logins, struct app_error *err);
+
+/* Generate `ncases` more fictional cases from `seed` (the same seed gives the same
+ * cases) for the demo caseworkers, creating the demo agencies and users (password
+ * `password`) first when they are missing. Cases go through the same use case as a
+ * caseworker's, sealed and indexed, 500 to a transaction. `*created` counts them. */
+int	app_gen_cases(struct app *a, const char *password, int64_t ncases, uint64_t seed,
+	    int64_t *created, struct app_error *err);
 
 /* ---- server use: per-thread handles, background audit --------------------------- */
 

@@ -357,7 +357,7 @@ app_case_create(struct app *a, const struct app_actor *u, const json_t *data,
 	size_t body_len = 0;
 	char today[DATE_SIZE];
 	json_t *copy = NULL;
-	int rc, tries;
+	int rc, tries, own_txn = 0;
 
 	*out = NULL;
 	vault_dk_new(&dk);
@@ -399,7 +399,9 @@ app_case_create(struct app *a, const struct app_actor *u, const json_t *data,
 	    RC_OK)
 		goto out;
 
-	if ((rc = store_begin(a->store)) != RC_OK) {
+	/* inside a caller's transaction (batch loads) the caller commits */
+	own_txn = !store_in_transaction(a->store);
+	if (own_txn && (rc = store_begin(a->store)) != RC_OK) {
 		rc = app_fail(err, rc, "database busy; try again");
 		goto out;
 	}
@@ -415,10 +417,11 @@ app_case_create(struct app *a, const struct app_actor *u, const json_t *data,
 		    (const uint8_t (*)[STORE_BLIND_BYTES])ks.k, ks.n);
 	if (rc == RC_OK)
 		rc = case_history_append(a, &dk, &m, u, "create", NULL, copy);
-	if (rc == RC_OK)
+	if (rc == RC_OK && own_txn)
 		rc = store_commit(a->store);
 	if (rc != RC_OK) {
-		store_rollback(a->store);
+		if (own_txn)
+			store_rollback(a->store);
 		rc = app_fail(err, rc, "cannot store the case");
 		goto out;
 	}

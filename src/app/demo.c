@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "app/impl.h"
 #include "base/err.h"
 #include "base/json.h"
@@ -119,35 +121,21 @@ demo_user(struct app *a, struct gen *g, const char *username, const char *role,
 	return rc;
 }
 
-int
-app_demo_load(struct app *a, const char *password, int ncases, uint64_t seed,
-    json_t **logins, struct app_error *err)
+#define DEMO_BATCH	500	/* cases per transaction */
+
+/* The demo agencies and their users; `logins` collects them. */
+static int
+demo_users(struct app *a, const char *password, uint64_t seed, json_t *logins,
+    struct app_error *err)
 {
-	struct app_actor workers[DEMO_NAGENCIES][DEMO_CASEWORKERS];
-	struct location_list locs = { 0 };
-	struct store_user probe;
-	char username[64], today[11];
-	struct gen *g = NULL;
-	json_t *list = NULL, *data = NULL, *ref = NULL;
+	char username[64];
+	struct gen *g;
 	size_t i, j, k;
-	int rc, c;
+	int rc = RC_OK;
 
-	*logins = NULL;
-	if (ncases < 0 || ncases > 1000000)
-		return app_fail(err, RC_EINVALID, "number of cases must be 0 to 1000000");
-	if (store_user_get_by_name(a->store, "horizon.cw1", &probe) == RC_OK)
-		return app_fail(err, RC_EEXIST, "demo data is already loaded in %s", a->dir);
-	if ((g = gen_new(seed)) == NULL || (list = json_array()) == NULL) {
-		rc = RC_ENOMEM;
-		goto out;
-	}
-	if ((rc = store_location_list(a->store, collect_location, &locs)) != RC_OK)
-		goto out;
-	if (locs.n == 0) {
-		rc = app_fail(err, RC_EINVALID, "no locations are loaded");
-		goto out;
-	}
-
+	/* staff names come from their own stream: cases depend on the seed alone */
+	if ((g = gen_new(seed ^ 0x7374616666ULL)) == NULL)
+		return RC_ENOMEM;
 	for (i = 0; i < DEMO_NAGENCIES; i++) {
 		const struct demo_agency *ag = &demo_agencies[i];
 
@@ -157,56 +145,144 @@ app_demo_load(struct app *a, const char *password, int ncases, uint64_t seed,
 		for (j = 0; j < DEMO_CASEWORKERS; j++) {
 			snprintf(username, sizeof(username), "%s.cw%zu", ag->code, j + 1);
 			if ((rc = demo_user(a, g, username, "caseworker", ag->code,
-			    ag->location, password, list, err)) != RC_OK)
-				goto out;
-			if ((rc = app_actor_get(a, username, &workers[i][j], err)) != RC_OK)
+			    ag->location, password, logins, err)) != RC_OK)
 				goto out;
 		}
 		for (k = 0; k < sizeof(demo_roles) / sizeof(demo_roles[0]); k++) {
 			snprintf(username, sizeof(username), "%s.%s", ag->code,
 			    demo_roles[k].suffix);
 			if ((rc = demo_user(a, g, username, demo_roles[k].role, ag->code,
-			    ag->location, password, list, err)) != RC_OK)
+			    ag->location, password, logins, err)) != RC_OK)
 				goto out;
 		}
 	}
 	if ((rc = demo_user(a, g, "mne.officer", "mne_officer", "horizon", NULL, password,
-	    list, err)) != RC_OK)
+	    logins, err)) != RC_OK)
 		goto out;
-	if ((rc = demo_user(a, g, "demo.admin", "admin", NULL, NULL, password, list,
-	    err)) != RC_OK)
-		goto out;
+	rc = demo_user(a, g, "demo.admin", "admin", NULL, NULL, password, logins, err);
+out:
+	gen_free(g);
+	return rc;
+}
 
+/* `ncases` generated cases for the demo caseworkers, DEMO_BATCH to a transaction. */
+static int
+demo_cases(struct app *a, int64_t ncases, uint64_t seed, int64_t *created,
+    struct app_error *err)
+{
+	struct app_actor workers[DEMO_NAGENCIES][DEMO_CASEWORKERS];
+	struct location_list locs = { 0 };
+	char username[64], today[11];
+	struct gen *g = NULL;
+	json_t *data = NULL, *ref = NULL;
+	int64_t c;
+	size_t i, j;
+	int rc;
+
+	*created = 0;
+	for (i = 0; i < DEMO_NAGENCIES; i++)
+		for (j = 0; j < DEMO_CASEWORKERS; j++) {
+			snprintf(username, sizeof(username), "%s.cw%zu", demo_agencies[i].code,
+			    j + 1);
+			if ((rc = app_actor_get(a, username, &workers[i][j], err)) != RC_OK)
+				return rc;
+		}
+	if ((rc = store_location_list(a->store, collect_location, &locs)) != RC_OK)
+		goto out;
+	if (locs.n == 0) {
+		rc = app_fail(err, RC_EINVALID, "no locations are loaded");
+		goto out;
+	}
+	if ((g = gen_new(seed)) == NULL) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
 	app_today(today);
 	for (c = 0; c < ncases; c++) {
 		const char *loc;
 		size_t ai;
 
-		data = gen_case(g, today, (const char *const *)locs.codes, locs.n);
-		if (data == NULL) {
+		if (c % DEMO_BATCH == 0 && (rc = store_begin(a->store)) != RC_OK)
+			goto out;
+		if ((data = gen_case(g, today, (const char *const *)locs.codes, locs.n)) ==
+		    NULL) {
 			rc = RC_ENOMEM;
 			goto out;
 		}
 		loc = json_get_str(data, "location_current");
 		ai = demo_agency_for(loc);
-		rc = app_case_create(a, &workers[ai][(size_t)c % DEMO_CASEWORKERS], data,
+		rc = app_case_create(a, &workers[ai][(size_t)(c % DEMO_CASEWORKERS)], data,
 		    &ref, err);
 		json_decref(data);
 		data = NULL;
 		json_decref(ref);
 		ref = NULL;
 		if (rc != RC_OK) {
-			log_error("demo: generated case %d was refused: %s", c, err->message);
+			log_error("demo: generated case %lld was refused: %s", (long long)c,
+			    err->message);
 			goto out;
 		}
+		if ((c + 1) % DEMO_BATCH == 0 || c + 1 == ncases) {
+			if ((rc = store_commit(a->store)) != RC_OK)
+				goto out;
+			*created = c + 1;
+		}
 	}
-	*logins = list;
-	list = NULL;
 	rc = RC_OK;
 out:
-	json_decref(list);
+	if (rc != RC_OK)
+		store_rollback(a->store);	/* the unfinished batch only */
+	audit_flush(a);
 	json_decref(data);
 	location_list_free(&locs);
 	gen_free(g);
 	return rc;
+}
+
+int
+app_demo_load(struct app *a, const char *password, int ncases, uint64_t seed,
+    json_t **logins, struct app_error *err)
+{
+	struct store_user probe;
+	int64_t created;
+	json_t *list;
+	int rc;
+
+	*logins = NULL;
+	if (ncases < 0 || ncases > 1000000)
+		return app_fail(err, RC_EINVALID, "number of cases must be 0 to 1000000");
+	if (store_user_get_by_name(a->store, "horizon.cw1", &probe) == RC_OK)
+		return app_fail(err, RC_EEXIST, "demo data is already loaded in %s", a->dir);
+	if ((list = json_array()) == NULL)
+		return RC_ENOMEM;
+	if ((rc = demo_users(a, password, seed, list, err)) != RC_OK ||
+	    (rc = demo_cases(a, ncases, seed, &created, err)) != RC_OK) {
+		json_decref(list);
+		return rc;
+	}
+	*logins = list;
+	return RC_OK;
+}
+
+int
+app_gen_cases(struct app *a, const char *password, int64_t ncases, uint64_t seed,
+    int64_t *created, struct app_error *err)
+{
+	struct store_user probe;
+	json_t *list;
+	int rc;
+
+	*created = 0;
+	if (ncases < 0 || ncases > 10000000)
+		return app_fail(err, RC_EINVALID, "--cases must be 0 to 10000000");
+	if (store_user_get_by_name(a->store, "horizon.cw1", &probe) != RC_OK) {
+		if ((list = json_array()) == NULL)
+			return RC_ENOMEM;
+		rc = demo_users(a, password, seed, list, err);
+		json_decref(list);
+		if (rc != RC_OK)
+			return rc;
+	}
+	sodium_memzero(probe.password_hash, sizeof(probe.password_hash));
+	return demo_cases(a, ncases, seed, created, err);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -668,6 +669,54 @@ cmd_locations_load(struct cli_opts *o)
 	return CLI_OK;
 }
 
+static int
+cmd_gen(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	const char *dir = app_data_dir(opt(o, "data"));
+	struct app *a = NULL;
+	struct timespec t0, t1;
+	char admin_pw[64] = "";
+	int64_t ncases = 0, seed = 1, created = 0;
+	double secs;
+	int rc;
+
+	if (opt(o, "cases") == NULL)
+		return cli_usage_error("--cases N is required");
+	if ((rc = parse_int(opt(o, "cases"), "--cases", 0, 10000000, &ncases)) != 0)
+		return rc;
+	if (opt(o, "seed") && (rc = parse_int(opt(o, "seed"), "--seed", 0, INT64_MAX,
+	    &seed)) != 0)
+		return rc;
+	rc = app_open(dir, &a, &err);
+	if (rc == RC_ENOTFOUND) {
+		memset(&err, 0, sizeof(err));
+		if ((rc = app_init(dir, "admin", NULL, admin_pw, sizeof(admin_pw), &err)) !=
+		    RC_OK)
+			return cli_app_error(rc, &err);
+		fprintf(stderr, "Created RouteCare data directory %s (admin password: %s, "
+		    "shown once)\n", dir, admin_pw);
+		sodium_memzero(admin_pw, sizeof(admin_pw));
+		rc = app_open(dir, &a, &err);
+	}
+	if (rc != RC_OK)
+		return cli_app_error(rc, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = app_gen_cases(a, DEMO_PASSWORD, ncases, (uint64_t)seed, &created, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	app_close(a);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (rc != RC_OK) {
+		fprintf(stderr, "routecare: %lld cases were stored before the failure\n",
+		    (long long)created);
+		return cli_app_error(rc, &err);
+	}
+	printf("{\"data\":{\"cases\":%lld,\"seed\":%lld,\"seconds\":%.3f,"
+	    "\"cases_per_second\":%.1f}}\n", (long long)created, (long long)seed, secs,
+	    secs > 0 ? (double)created / secs : 0.0);
+	return CLI_OK;
+}
+
 static int cmd_help(struct cli_opts *o);
 
 static const struct cli_command cli_commands[] = {
@@ -730,6 +779,12 @@ static const struct cli_command cli_commands[] = {
 	  "with that header; parents before children) from FILE or standard input.\n"
 	  "All or nothing; existing codes are updated.",
 	  "data= file=", 0, 0, cmd_locations_load },
+	{ "gen", "routecare gen --cases N [--seed S] [--data DIR]",
+	  "Generate N fictional cases (the same seed gives the same cases) for the demo\n"
+	  "caseworkers, through the same use case as registration: validated, sealed,\n"
+	  "indexed and audited, 500 to a transaction. Creates the data directory and the\n"
+	  "demo users when missing. Prints how many cases per second were stored.",
+	  "data= cases= seed=", 0, 0, cmd_gen },
 	{ "help", "routecare help [COMMAND]", "Show the commands, or one command's usage.",
 	  "", 0, 2, cmd_help },
 };

@@ -182,4 +182,17 @@ N=$(sqlite3 "$T/demo/routecare.db" "SELECT count(*) FROM records WHERE type = 'c
 check "200 demo cases" test "$N" = 200
 expect 2 "demo twice refused" "$RC" demo --data "$T/demo" && stderr_has "already loaded"
 
+echo "- generated caseloads"
+expect 0 "gen into a new directory" "$RC" gen --data "$T/gen1" --cases 120 --seed 7
+check "gen reports 120 cases" test "$(json .data.cases)" = 120
+expect 0 "gen again, same seed" "$RC" gen --data "$T/gen2" --cases 120 --seed 7
+names() { "$RC" case list --data "$1" --as "$2" --per 100 | jq -r '[.data[].name] | sort | join("|")'; }
+check "the same seed gives the same cases" test "$(names "$T/gen1" horizon.supervisor)" = "$(names "$T/gen2" horizon.supervisor)"
+expect 0 "gen with another seed" "$RC" gen --data "$T/gen3" --cases 120 --seed 8
+check "another seed gives other cases" test "$(names "$T/gen1" horizon.supervisor)" != "$(names "$T/gen3" horizon.supervisor)"
+expect 0 "gen adds to an existing directory" "$RC" gen --data "$T/gen1" --cases 30 --seed 9
+check "150 cases after two runs" test "$(sqlite3 "$T/gen1/routecare.db" "SELECT count(*) FROM records")" = 150
+expect 2 "gen without --cases" "$RC" gen --data "$T/gen1" && stderr_has "--cases"
+expect 0 "audit chain intact after batch loads" "$RC" audit verify --data "$T/gen1"
+
 finish
