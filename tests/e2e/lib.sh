@@ -21,7 +21,6 @@ run() {
 	set +e
 	"$@" >"$OUT" 2>"$ERR"
 	STATUS=$?
-	set -e
 }
 
 # expect STATUS DESCRIPTION CMD...: run and check the exit status
@@ -48,7 +47,6 @@ expect_in() {
 	set +e
 	"$@" <"$input" >"$OUT" 2>"$ERR"
 	STATUS=$?
-	set -e
 	if [ "$STATUS" -ne "$want" ]; then
 		fail "$what: exit $STATUS, expected $want"
 		return 1
