@@ -95,6 +95,16 @@ app_data_dir(const char *flag)
 	return "./routecare-data";
 }
 
+/* The database URL from $ROUTECARE_DB (set by --db), or NULL: the SQLite file in the
+ * data directory. The master key stays in the data directory either way. */
+static const char *
+app_db_url(void)
+{
+	const char *env = getenv("ROUTECARE_DB");
+
+	return env != NULL && *env != '\0' ? env : NULL;
+}
+
 /* ---- configuration ------------------------------------------------------------ */
 
 /* The text of config file `path` ("config/forms/case.json"): from $ROUTECARE_CONFIG
@@ -381,7 +391,8 @@ app_open_parts(const char *dir, struct app **out, struct app_error *err)
 			    "file readable only by its owner (mode 0600)", dir, APP_KEY_FILE);
 		goto fail;
 	}
-	if ((rc = store_open(db, &a->store, msg, sizeof(msg))) != RC_OK) {
+	if ((rc = store_open(app_db_url() ? app_db_url() : db, &a->store, msg,
+	    sizeof(msg))) != RC_OK) {
 		rc = app_fail(err, rc, "%s", msg);
 		goto fail;
 	}
@@ -432,7 +443,8 @@ app_open(const char *dir, struct app **out, struct app_error *err)
 	*out = NULL;
 	if (path_join(db, sizeof(db), dir, APP_DB_FILE) != 0)
 		return app_fail(err, RC_EINVALID, "data directory path too long");
-	if (stat(db, &st) != 0)
+	/* with a database URL the data directory holds the key only: its check follows */
+	if (app_db_url() == NULL && stat(db, &st) != 0)
 		return app_fail(err, RC_ENOTFOUND, "%s is not a RouteCare data directory "
 		    "(no %s); create one with: routecare init --data %s", dir, APP_DB_FILE,
 		    dir);
@@ -495,6 +507,13 @@ app_init(const char *dir, const char *admin_name, const char *password, char *pw
 	}
 	if ((rc = app_open_parts(dir, &a, err)) != RC_OK)
 		goto fail;
+	/* a shared database is never initialised twice (the URL is not shown: it may
+	 * hold a password) */
+	if (app_db_url() != NULL && store_user_count(a->store) != 0) {
+		rc = app_fail(err, RC_EEXIST, "the database given by --db already holds "
+		    "RouteCare data; refusing to overwrite it");
+		goto fail;
+	}
 	if ((loc = embed_find("config/locations/default.csv")) != NULL &&
 	    (rc = app_locations_load_csv(a, loc->data, loc->len, NULL, err)) != RC_OK)
 		goto fail;

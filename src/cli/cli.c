@@ -724,67 +724,67 @@ static const struct cli_command cli_commands[] = {
 	  "Create a new data directory: database, master.key (mode 0600) and the first\n"
 	  "administrator. Without --password-file a random password is printed once.\n"
 	  "Refuses to touch a directory that already holds RouteCare data.",
-	  "data= admin= password-file=", 0, 0, cmd_init },
+	  "data= db= admin= password-file=", 0, 0, cmd_init },
 	{ "user add", "routecare user add --username U --role ROLE --agency CODE "
 	  "[--location CODE] [--name \"FULL NAME\"] [--language en|fr|ar|es] "
 	  "--password-file FILE [--data DIR]",
 	  "Create a user. Roles: caseworker, supervisor, ftr_officer, ct_officer,\n"
 	  "referral_partner, mne_officer, dpo, admin. The agency is created when new.\n"
 	  "The password (at least 10 characters) is the first line of FILE.",
-	  "data= username= role= agency= location= name= language= password-file=", 0, 0,
+	  "data= db= username= role= agency= location= name= language= password-file=", 0, 0,
 	  cmd_user_add },
 	{ "agency add", "routecare agency add --code CODE [--name NAME] [--data DIR]",
-	  "Create an agency.", "data= code= name=", 0, 0, cmd_agency_add },
+	  "Create an agency.", "data= db= code= name=", 0, 0, cmd_agency_add },
 	{ "case add", "routecare case add --as USER [--data DIR] < case.json",
 	  "Register a case. Standard input holds {\"data\": {...fields...}}, checked\n"
 	  "against the case form (config/forms/case.json). Prints the id, short id, rev.",
-	  "data= as=", 0, 0, cmd_case_add },
+	  "data= db= as=", 0, 0, cmd_case_add },
 	{ "case show", "routecare case show --as USER [--history] [--data DIR] ID",
 	  "Show a case by id or short id, with the fields USER may see. --history\n"
 	  "lists its revisions instead: who changed which fields, when.",
-	  "data= as= history", 1, 1, cmd_case_show },
+	  "data= db= as= history", 1, 1, cmd_case_show },
 	{ "case list", "routecare case list --as USER [--query TEXT] [--status S] "
 	  "[--risk-level R] [--sex S] [--age-band B] [--location CODE] [--concern C] "
 	  "[--page N] "
 	  "[--per N] [--data DIR]",
 	  "List the cases USER may see, newest first. --query finds names in any\n"
 	  "script (whole words or their beginnings) or a short id.",
-	  "data= as= query= status= risk-level= sex= age-band= location= concern= page= "
+	  "data= db= as= query= status= risk-level= sex= age-band= location= concern= page= "
 	  "per=", 0, 0,
 	  cmd_case_list },
 	{ "case update", "routecare case update --as USER --rev N [--data DIR] ID < patch.json",
 	  "Change a case. Standard input holds {\"data\": {...changed fields...}};\n"
 	  "a field set to null is removed. N is the revision you read: if someone saved\n"
 	  "since, nothing is written and the exit status is 2 (conflict).",
-	  "data= as= rev=", 1, 1, cmd_case_update },
+	  "data= db= as= rev=", 1, 1, cmd_case_update },
 	{ "demo", "routecare demo [--data DIR] [--cases N] [--seed S] [--password-file FILE]",
 	  "Create the data directory if needed and load fictional demo data: three\n"
 	  "agencies, users of every role and N (200) generated cases.",
-	  "data= cases= seed= password-file=", 0, 0, cmd_demo },
+	  "data= db= cases= seed= password-file=", 0, 0, cmd_demo },
 	{ "serve", "routecare serve [--data DIR] [--listen ADDR:PORT] [--threads N]",
 	  "Serve the JSON API (and the web pages) on ADDR:PORT, 127.0.0.1:8080 by\n"
 	  "default. SIGTERM or Ctrl-C stops it after the requests in flight.",
-	  "data= listen= threads=", 0, 0, cmd_serve },
+	  "data= db= listen= threads=", 0, 0, cmd_serve },
 	{ "audit verify", "routecare audit verify [--data DIR]",
 	  "Walk the audit chain and check every row's keyed hash. Exit 1 naming the\n"
 	  "first row that was changed, inserted or deleted.",
-	  "data=", 0, 0, cmd_audit_verify },
+	  "data= db=", 0, 0, cmd_audit_verify },
 	{ "audit show", "routecare audit show [--record ID] [--user USERNAME] "
 	  "[--since YYYY-MM-DD] [--page N] [--per N] [--data DIR]",
 	  "Show audit rows, newest first: who did what to which record, which field\n"
 	  "ids (never values), and the outcome.",
-	  "data= record= user= since= page= per=", 0, 0, cmd_audit_show },
+	  "data= db= record= user= since= page= per=", 0, 0, cmd_audit_show },
 	{ "locations load", "routecare locations load [--file FILE] [--data DIR]",
 	  "Load a P-code CSV (code,parent_code,level,name_en,name_fr,name_ar,name_es,\n"
 	  "with that header; parents before children) from FILE or standard input.\n"
 	  "All or nothing; existing codes are updated.",
-	  "data= file=", 0, 0, cmd_locations_load },
+	  "data= db= file=", 0, 0, cmd_locations_load },
 	{ "gen", "routecare gen --cases N [--seed S] [--data DIR]",
 	  "Generate N fictional cases (the same seed gives the same cases) for the demo\n"
 	  "caseworkers, through the same use case as registration: validated, sealed,\n"
 	  "indexed and audited, 500 to a transaction. Creates the data directory and the\n"
 	  "demo users when missing. Prints how many cases per second were stored.",
-	  "data= cases= seed=", 0, 0, cmd_gen },
+	  "data= db= cases= seed=", 0, 0, cmd_gen },
 	{ "help", "routecare help [COMMAND]", "Show the commands, or one command's usage.",
 	  "", 0, 2, cmd_help },
 };
@@ -801,7 +801,9 @@ cli_overview(FILE *f)
 	for (i = 0; i < CLI_NCOMMANDS; i++)
 		fprintf(f, "  %s\n", cli_commands[i].usage);
 	fprintf(f, "\nEvery command takes --data DIR (default $ROUTECARE_DATA, else "
-	    "./routecare-data).\nExit status: 0 done, 1 failed, 2 usage or bad input.\n"
+	    "./routecare-data) and\n--db postgresql://USER@HOST:PORT/NAME (default "
+	    "$ROUTECARE_DB, else the SQLite file\nin DIR); the master key stays in DIR.\n"
+	    "Exit status: 0 done, 1 failed, 2 usage or bad input.\n"
 	    "routecare help COMMAND tells more.\n");
 }
 
@@ -876,5 +878,8 @@ cli_main(int argc, char **argv)
 	cli_current = c;
 	if (cli_parse(c, argc - (int)used, argv + used, &o) != 0)
 		return CLI_USAGE;
+	/* --db reaches app/ the way $ROUTECARE_DB does, for every command alike */
+	if (opt(&o, "db") != NULL && setenv("ROUTECARE_DB", opt(&o, "db"), 1) != 0)
+		return cli_error(CLI_FAIL, "cannot use --db: %s", strerror(errno));
 	return c->run(&o);
 }

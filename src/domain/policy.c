@@ -111,6 +111,7 @@ policy_load(const char *json, size_t n, struct policy **out, char *msg, size_t m
 	json_object_foreach(roles, id, def) {
 		if (!json_is_object(def)) {
 			snprintf(msg, msgsz, "roles: %s: must be an object", id);
+			rc = RC_EINVALID;	/* not the RC_OK of the role before */
 			goto fail;
 		}
 		if ((rc = policy_parse_role(&p->roles[p->nroles], id, def, msg, msgsz)) !=

@@ -15,55 +15,8 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "store/backend.h"
 #include "store/store.h"
-
-enum stmt {
-	STMT_BEGIN,
-	STMT_COMMIT,
-	STMT_ROLLBACK,
-	STMT_SCHEMA_VERSION,
-	STMT_MIGRATION_DONE,
-	STMT_RECORD_INSERT,
-	STMT_RECORD_DK_INSERT,
-	STMT_RECORD_GET_ID,
-	STMT_RECORD_GET_SHORT,
-	STMT_RECORD_UPDATE,
-	STMT_RECORD_REV,
-	STMT_KEYS_DELETE,
-	STMT_KEYS_INSERT,
-	STMT_ERASE_DK,
-	STMT_ERASE_KEYS,
-	STMT_ERASE_HISTORY,
-	STMT_ERASE_RECORD,
-	STMT_HISTORY_INSERT,
-	STMT_HISTORY_LIST,
-	STMT_AGENCY_INSERT,
-	STMT_AGENCY_GET,
-	STMT_AGENCY_LIST,
-	STMT_USER_INSERT,
-	STMT_USER_GET,
-	STMT_USER_GET_NAME,
-	STMT_USER_UPDATE,
-	STMT_USER_LIST,
-	STMT_USER_COUNT,
-	STMT_LOCATION_PUT,
-	STMT_LOCATION_EXISTS,
-	STMT_LOCATION_COUNT,
-	STMT_LOCATION_LIST,
-	STMT_SESSION_INSERT,
-	STMT_SESSION_GET,
-	STMT_SESSION_TOUCH,
-	STMT_SESSION_DELETE,
-	STMT_SESSION_DELETE_USER,
-	STMT_SESSION_PURGE,
-	STMT_SESSION_COUNT,
-	STMT_AUDIT_LAST,
-	STMT_AUDIT_INSERT,
-	STMT_AUDIT_WALK,
-	STMT_CASELOAD,
-	STMT_SESSION_USER,
-	STMT__MAX
-};
 
 #define RECORD_COLS \
 	"r.id, r.type, r.short_id, r.rev, r.status, r.workflow, r.risk_level, r.sex, " \
@@ -79,6 +32,8 @@ enum stmt {
 
 static const char *const sqlite_sql[STMT__MAX] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	/* BEGIN IMMEDIATE already holds the database's one write lock: nothing to add */
+	[STMT_WRITE_LOCK] = "SELECT 1",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
 	[STMT_SCHEMA_VERSION] = "SELECT coalesce(max(version), -1) FROM schema_migrations",
@@ -232,7 +187,17 @@ static const char *const sqlite_migrations[] = {
 
 #define MIGRATION_COUNT (sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]))
 
-struct store {
+/* The SQLite handle behind a struct store. */
+#define S(s) ((struct sqlite_store *)(s))
+
+static const struct store_ops sqlite_ops;
+static void	sqlite_store_close(struct store *);
+static int	sqlite_store_begin(struct store *);
+static int	sqlite_store_commit(struct store *);
+static int	sqlite_store_rollback(struct store *);
+
+struct sqlite_store {
+	struct store	 base;		/* first: store.c sees this */
 	char		 path[4096];
 	sqlite3		*db;
 	sqlite3_stmt	*st[STMT__MAX];
@@ -261,15 +226,15 @@ rc_from_sqlite(sqlite3 *db, int src)
 static sqlite3_stmt *
 stmt(struct store *s, enum stmt id)
 {
-	sqlite3_stmt *st = s->st[id];
+	sqlite3_stmt *st = S(s)->st[id];
 
 	if (st == NULL) {
-		if (sqlite3_prepare_v3(s->db, sqlite_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+		if (sqlite3_prepare_v3(S(s)->db, sqlite_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 		    &st, NULL) != SQLITE_OK) {
-			log_error("sqlite: prepare %d: %s", (int)id, sqlite3_errmsg(s->db));
+			log_error("sqlite: prepare %d: %s", (int)id, sqlite3_errmsg(S(s)->db));
 			return NULL;
 		}
-		s->st[id] = st;
+		S(s)->st[id] = st;
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -297,7 +262,7 @@ step_done(struct store *s, sqlite3_stmt *st)
 	sqlite3_reset(st);
 	if (src == SQLITE_DONE || src == SQLITE_ROW)
 		return RC_OK;
-	return rc_from_sqlite(s->db, src);
+	return rc_from_sqlite(S(s)->db, src);
 }
 
 static int
@@ -341,7 +306,7 @@ col_blob(sqlite3_stmt *st, int i, uint8_t **p, size_t *n)
 /* ---- open, migrate, transactions --------------------------------------------- */
 
 int
-store_open(const char *path, struct store **out, char *msg, size_t msgsz)
+sqlite_store_open(const char *path, struct store **out, char *msg, size_t msgsz)
 {
 	static const char pragmas[] =
 	    "PRAGMA journal_mode = WAL;"
@@ -349,12 +314,13 @@ store_open(const char *path, struct store **out, char *msg, size_t msgsz)
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA secure_delete = ON;"
 	    "PRAGMA temp_store = MEMORY;";
-	struct store *s;
+	struct sqlite_store *s;
 	int src;
 
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return RC_ENOMEM;
+	s->base.ops = &sqlite_ops;
 	if (str_copy(s->path, sizeof(s->path), path) != 0) {
 		snprintf(msg, msgsz, "database path too long");
 		free(s);
@@ -374,34 +340,34 @@ store_open(const char *path, struct store **out, char *msg, size_t msgsz)
 		    sqlite3_errmsg(s->db));
 		goto fail;
 	}
-	*out = s;
+	*out = &s->base;
 	return RC_OK;
 fail:
-	store_close(s);
+	sqlite_store_close(&s->base);
 	return RC_EIO;
 }
 
-void
-store_close(struct store *s)
+static void
+sqlite_store_close(struct store *s)
 {
 	size_t i;
 
 	if (s == NULL)
 		return;
 	for (i = 0; i < STMT__MAX; i++)
-		sqlite3_finalize(s->st[i]);
-	sqlite3_close(s->db);
+		sqlite3_finalize(S(s)->st[i]);
+	sqlite3_close(S(s)->db);
 	free(s);
 }
 
-int
-store_schema_version(struct store *s)
+static int
+sqlite_store_schema_version(struct store *s)
 {
 	sqlite3_stmt *st;
 	int v = -1;
 
 	/* before migration 1 the table itself may be missing */
-	if (sqlite3_exec(s->db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	if (sqlite3_exec(S(s)->db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		return -1;
@@ -413,31 +379,31 @@ store_schema_version(struct store *s)
 	return v;
 }
 
-int
-store_migrate(struct store *s)
+static int
+sqlite_store_migrate(struct store *s)
 {
 	sqlite3_stmt *st;
 	int have, v, rc;
 
-	if ((have = store_schema_version(s)) < -1)
+	if ((have = sqlite_store_schema_version(s)) < -1)
 		return RC_EIO;
 	for (v = have < 0 ? 1 : have + 1; v <= (int)MIGRATION_COUNT; v++) {
-		if ((rc = store_begin(s)) != RC_OK)
+		if ((rc = sqlite_store_begin(s)) != RC_OK)
 			return rc;
-		if (sqlite3_exec(s->db, sqlite_migrations[v - 1], NULL, NULL, NULL) !=
+		if (sqlite3_exec(S(s)->db, sqlite_migrations[v - 1], NULL, NULL, NULL) !=
 		    SQLITE_OK) {
-			log_error("sqlite: migration %d: %s", v, sqlite3_errmsg(s->db));
-			store_rollback(s);
+			log_error("sqlite: migration %d: %s", v, sqlite3_errmsg(S(s)->db));
+			sqlite_store_rollback(s);
 			return RC_EIO;
 		}
 		if ((st = stmt(s, STMT_MIGRATION_DONE)) == NULL) {
-			store_rollback(s);
+			sqlite_store_rollback(s);
 			return RC_EIO;
 		}
 		sqlite3_bind_int(st, 1, v);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-		if ((rc = step_done(s, st)) != RC_OK || (rc = store_commit(s)) != RC_OK) {
-			store_rollback(s);
+		if ((rc = step_done(s, st)) != RC_OK || (rc = sqlite_store_commit(s)) != RC_OK) {
+			sqlite_store_rollback(s);
 			return rc;
 		}
 		log_debug("sqlite: migration %d applied", v);
@@ -445,44 +411,33 @@ store_migrate(struct store *s)
 	return RC_OK;
 }
 
-int
-store_begin(struct store *s)
+static int
+sqlite_store_begin(struct store *s)
 {
 	return exec_id(s, STMT_BEGIN);
 }
 
-int
-store_commit(struct store *s)
+static int
+sqlite_store_commit(struct store *s)
 {
 	return exec_id(s, STMT_COMMIT);
 }
 
-int
-store_in_transaction(struct store *s)
+static int
+sqlite_store_in_transaction(struct store *s)
 {
-	return !sqlite3_get_autocommit(s->db);
+	return !sqlite3_get_autocommit(S(s)->db);
 }
 
-int
-store_rollback(struct store *s)
+static int
+sqlite_store_rollback(struct store *s)
 {
-	if (sqlite3_get_autocommit(s->db))
+	if (sqlite3_get_autocommit(S(s)->db))
 		return RC_OK;
 	return exec_id(s, STMT_ROLLBACK);
 }
 
 /* ---- records ----------------------------------------------------------------- */
-
-void
-store_record_free(struct store_record *r)
-{
-	if (r == NULL)
-		return;
-	free(r->dk);
-	free(r->body);
-	r->dk = r->body = NULL;
-	r->dk_len = r->body_len = 0;
-}
 
 static int
 record_read_row(sqlite3_stmt *st, struct store_record *r)
@@ -515,8 +470,8 @@ record_read_row(sqlite3_stmt *st, struct store_record *r)
 	return RC_OK;
 }
 
-int
-store_record_insert(struct store *s, const struct record_meta *m, const uint8_t *dk,
+static int
+sqlite_store_record_insert(struct store *s, const struct record_meta *m, const uint8_t *dk,
     size_t dk_len, const uint8_t *body, size_t body_len)
 {
 	sqlite3_stmt *st;
@@ -550,8 +505,8 @@ store_record_insert(struct store *s, const struct record_meta *m, const uint8_t 
 	return step_done(s, st);
 }
 
-int
-store_record_get(struct store *s, const char *type, const char *id_or_short,
+static int
+sqlite_store_record_get(struct store *s, const char *type, const char *id_or_short,
     struct store_record *out)
 {
 	sqlite3_stmt *st;
@@ -568,13 +523,13 @@ store_record_get(struct store *s, const char *type, const char *id_or_short,
 	else if (src == SQLITE_DONE)
 		rc = RC_ENOTFOUND;
 	else
-		rc = rc_from_sqlite(s->db, src);
+		rc = rc_from_sqlite(S(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
 
-int
-store_record_update(struct store *s, const struct record_meta *m, int64_t expected_rev,
+static int
+sqlite_store_record_update(struct store *s, const struct record_meta *m, int64_t expected_rev,
     const uint8_t *body, size_t body_len)
 {
 	sqlite3_stmt *st;
@@ -599,7 +554,7 @@ store_record_update(struct store *s, const struct record_meta *m, int64_t expect
 	bind_blob(st, 15, body, body_len);
 	if ((rc = step_done(s, st)) != RC_OK)
 		return rc;
-	if (sqlite3_changes(s->db) == 1)
+	if (sqlite3_changes(S(s)->db) == 1)
 		return RC_OK;
 	/* nothing changed: tell a stale rev from a missing record */
 	if ((st = stmt(s, STMT_RECORD_REV)) == NULL)
@@ -610,8 +565,8 @@ store_record_update(struct store *s, const struct record_meta *m, int64_t expect
 	return src == SQLITE_ROW ? RC_ECONFLICT : RC_ENOTFOUND;
 }
 
-int
-store_record_keys_set(struct store *s, const char *record_id,
+static int
+sqlite_store_record_keys_set(struct store *s, const char *record_id,
     const uint8_t (*keys)[STORE_BLIND_BYTES], size_t n)
 {
 	sqlite3_stmt *st;
@@ -634,8 +589,8 @@ store_record_keys_set(struct store *s, const char *record_id,
 	return RC_OK;
 }
 
-int
-store_record_erase(struct store *s, const char *record_id)
+static int
+sqlite_store_record_erase(struct store *s, const char *record_id)
 {
 	static const enum stmt steps[] = {
 		STMT_ERASE_DK, STMT_ERASE_KEYS, STMT_ERASE_HISTORY, STMT_ERASE_RECORD
@@ -724,8 +679,8 @@ list_bind(sqlite3_stmt *st, const struct store_filter *f)
 	return i;
 }
 
-int
-store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
+static int
+sqlite_store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
     store_record_cb cb, void *arg)
 {
 	struct buf q = BUF_INIT;
@@ -745,13 +700,13 @@ store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
 		if (buf_puts(&q, "SELECT count(*) FROM records r") != 0 ||
 		    list_where(&q, f) != RC_OK)
 			goto out;
-		if (sqlite3_prepare_v2(s->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-			rc = rc_from_sqlite(s->db, sqlite3_errcode(s->db));
+		if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+			rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
 			goto out;
 		}
 		list_bind(st, f);
 		if ((src = sqlite3_step(st)) != SQLITE_ROW) {
-			rc = rc_from_sqlite(s->db, src);
+			rc = rc_from_sqlite(S(s)->db, src);
 			goto out;
 		}
 		*total = sqlite3_column_int64(st, 0);
@@ -765,8 +720,8 @@ store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
 	    list_where(&q, f) != RC_OK ||
 	    buf_puts(&q, " ORDER BY r.updated_at DESC, r.id LIMIT ? OFFSET ?") != 0)
 		goto out;
-	if (sqlite3_prepare_v2(s->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-		rc = rc_from_sqlite(s->db, sqlite3_errcode(s->db));
+	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
 		goto out;
 	}
 	i = list_bind(st, f);
@@ -780,7 +735,7 @@ store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
 			goto out;
 	}
 	if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(s->db, src);
+		rc = rc_from_sqlite(S(s)->db, src);
 out:
 	sqlite3_finalize(st);
 	buf_free(&q);
@@ -789,8 +744,8 @@ out:
 
 /* ---- history ------------------------------------------------------------------ */
 
-int
-store_history_append(struct store *s, const struct store_history *h)
+static int
+sqlite_store_history_append(struct store *s, const struct store_history *h)
 {
 	sqlite3_stmt *st;
 
@@ -805,8 +760,8 @@ store_history_append(struct store *s, const struct store_history *h)
 	return step_done(s, st);
 }
 
-int
-store_history_list(struct store *s, const char *record_id,
+static int
+sqlite_store_history_list(struct store *s, const char *record_id,
     int (*cb)(void *arg, struct store_history *h), void *arg)
 {
 	struct store_history h;
@@ -829,15 +784,15 @@ store_history_list(struct store *s, const char *record_id,
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(s->db, src);
+		rc = rc_from_sqlite(S(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
 
 /* ---- agencies ----------------------------------------------------------------- */
 
-int
-store_agency_insert(struct store *s, const struct store_agency *a)
+static int
+sqlite_store_agency_insert(struct store *s, const struct store_agency *a)
 {
 	sqlite3_stmt *st;
 
@@ -860,8 +815,8 @@ agency_read_row(sqlite3_stmt *st, struct store_agency *a)
 	a->created_at = sqlite3_column_int64(st, 3);
 }
 
-int
-store_agency_get(struct store *s, const char *id_or_code, struct store_agency *out)
+static int
+sqlite_store_agency_get(struct store *s, const char *id_or_code, struct store_agency *out)
 {
 	sqlite3_stmt *st;
 	int src, rc;
@@ -874,13 +829,13 @@ store_agency_get(struct store *s, const char *id_or_code, struct store_agency *o
 		agency_read_row(st, out);
 		rc = RC_OK;
 	} else
-		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(s->db, src);
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(S(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
 
-int
-store_agency_list(struct store *s, int (*cb)(void *arg, const struct store_agency *a),
+static int
+sqlite_store_agency_list(struct store *s, int (*cb)(void *arg, const struct store_agency *a),
     void *arg)
 {
 	struct store_agency a;
@@ -895,7 +850,7 @@ store_agency_list(struct store *s, int (*cb)(void *arg, const struct store_agenc
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(s->db, src);
+		rc = rc_from_sqlite(S(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -939,8 +894,8 @@ user_read_row(sqlite3_stmt *st, struct store_user *u)
 	u->updated_at = sqlite3_column_int64(st, 12);
 }
 
-int
-store_user_insert(struct store *s, const struct store_user *u)
+static int
+sqlite_store_user_insert(struct store *s, const struct store_user *u)
 {
 	sqlite3_stmt *st;
 
@@ -964,25 +919,25 @@ user_get(struct store *s, enum stmt id, const char *key, struct store_user *out)
 		user_read_row(st, out);
 		rc = RC_OK;
 	} else
-		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(s->db, src);
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(S(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
 
-int
-store_user_get(struct store *s, const char *id, struct store_user *out)
+static int
+sqlite_store_user_get(struct store *s, const char *id, struct store_user *out)
 {
 	return user_get(s, STMT_USER_GET, id, out);
 }
 
-int
-store_user_get_by_name(struct store *s, const char *username, struct store_user *out)
+static int
+sqlite_store_user_get_by_name(struct store *s, const char *username, struct store_user *out)
 {
 	return user_get(s, STMT_USER_GET_NAME, username, out);
 }
 
-int
-store_user_update(struct store *s, const struct store_user *u)
+static int
+sqlite_store_user_update(struct store *s, const struct store_user *u)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -992,11 +947,11 @@ store_user_update(struct store *s, const struct store_user *u)
 	user_bind(st, u);
 	if ((rc = step_done(s, st)) != RC_OK)
 		return rc;
-	return sqlite3_changes(s->db) == 1 ? RC_OK : RC_ENOTFOUND;
+	return sqlite3_changes(S(s)->db) == 1 ? RC_OK : RC_ENOTFOUND;
 }
 
-int
-store_user_list(struct store *s, int (*cb)(void *arg, const struct store_user *u),
+static int
+sqlite_store_user_list(struct store *s, int (*cb)(void *arg, const struct store_user *u),
     void *arg)
 {
 	struct store_user u;
@@ -1013,7 +968,7 @@ store_user_list(struct store *s, int (*cb)(void *arg, const struct store_user *u
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(s->db, src);
+		rc = rc_from_sqlite(S(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -1032,16 +987,16 @@ count_of(struct store *s, enum stmt id)
 	return n;
 }
 
-int64_t
-store_user_count(struct store *s)
+static int64_t
+sqlite_store_user_count(struct store *s)
 {
 	return count_of(s, STMT_USER_COUNT);
 }
 
 /* ---- locations ---------------------------------------------------------------- */
 
-int
-store_location_put(struct store *s, const char *code, const char *parent_code, int level,
+static int
+sqlite_store_location_put(struct store *s, const char *code, const char *parent_code, int level,
     const char *names_json)
 {
 	sqlite3_stmt *st;
@@ -1058,8 +1013,8 @@ store_location_put(struct store *s, const char *code, const char *parent_code, i
 	return step_done(s, st);
 }
 
-int
-store_location_exists(struct store *s, const char *code)
+static int
+sqlite_store_location_exists(struct store *s, const char *code)
 {
 	sqlite3_stmt *st;
 	int src;
@@ -1071,17 +1026,17 @@ store_location_exists(struct store *s, const char *code)
 	sqlite3_reset(st);
 	if (src == SQLITE_ROW)
 		return 1;
-	return src == SQLITE_DONE ? 0 : rc_from_sqlite(s->db, src);
+	return src == SQLITE_DONE ? 0 : rc_from_sqlite(S(s)->db, src);
 }
 
-int64_t
-store_location_count(struct store *s)
+static int64_t
+sqlite_store_location_count(struct store *s)
 {
 	return count_of(s, STMT_LOCATION_COUNT);
 }
 
-int
-store_location_list(struct store *s, int (*cb)(void *arg, const char *code,
+static int
+sqlite_store_location_list(struct store *s, int (*cb)(void *arg, const char *code,
     const char *parent_code, int level, const char *names_json), void *arg)
 {
 	sqlite3_stmt *st;
@@ -1097,21 +1052,21 @@ store_location_list(struct store *s, int (*cb)(void *arg, const char *code,
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(s->db, src);
+		rc = rc_from_sqlite(S(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
 
-const char *
-store_path(const struct store *s)
+static const char *
+sqlite_store_path(const struct store *s)
 {
-	return s->path;
+	return ((const struct sqlite_store *)s)->path;
 }
 
 /* ---- sessions ------------------------------------------------------------------- */
 
-int
-store_session_insert(struct store *s, const struct store_session *ss)
+static int
+sqlite_store_session_insert(struct store *s, const struct store_session *ss)
 {
 	sqlite3_stmt *st;
 
@@ -1138,8 +1093,8 @@ session_read_row(sqlite3_stmt *st, int at, struct store_session *ss)
 	ss->expires_at = sqlite3_column_int64(st, at + 4);
 }
 
-int
-store_session_get(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
+static int
+sqlite_store_session_get(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
     struct store_session *out)
 {
 	sqlite3_stmt *st;
@@ -1153,13 +1108,13 @@ store_session_get(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
 		session_read_row(st, 0, out);
 		rc = RC_OK;
 	} else
-		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(s->db, src);
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(S(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
 
-int
-store_session_touch(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
+static int
+sqlite_store_session_touch(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
     int64_t last_seen)
 {
 	sqlite3_stmt *st;
@@ -1171,8 +1126,8 @@ store_session_touch(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
 	return step_done(s, st);
 }
 
-int
-store_session_delete(struct store *s, const uint8_t hash[STORE_HASH_BYTES])
+static int
+sqlite_store_session_delete(struct store *s, const uint8_t hash[STORE_HASH_BYTES])
 {
 	sqlite3_stmt *st;
 
@@ -1182,8 +1137,8 @@ store_session_delete(struct store *s, const uint8_t hash[STORE_HASH_BYTES])
 	return step_done(s, st);
 }
 
-int
-store_session_delete_user(struct store *s, const char *user_id, const uint8_t *keep)
+static int
+sqlite_store_session_delete_user(struct store *s, const char *user_id, const uint8_t *keep)
 {
 	sqlite3_stmt *st;
 
@@ -1197,8 +1152,8 @@ store_session_delete_user(struct store *s, const char *user_id, const uint8_t *k
 	return step_done(s, st);
 }
 
-int
-store_session_purge(struct store *s, int64_t now, int64_t idle_before)
+static int
+sqlite_store_session_purge(struct store *s, int64_t now, int64_t idle_before)
 {
 	sqlite3_stmt *st;
 
@@ -1209,8 +1164,8 @@ store_session_purge(struct store *s, int64_t now, int64_t idle_before)
 	return step_done(s, st);
 }
 
-int64_t
-store_session_count(struct store *s, int64_t now, int64_t idle_before)
+static int64_t
+sqlite_store_session_count(struct store *s, int64_t now, int64_t idle_before)
 {
 	sqlite3_stmt *st;
 	int64_t n = -1;
@@ -1227,8 +1182,8 @@ store_session_count(struct store *s, int64_t now, int64_t idle_before)
 
 /* ---- audit chain ------------------------------------------------------------------ */
 
-int
-store_audit_last(struct store *s, int64_t *seq, uint8_t hash[STORE_HASH_BYTES])
+static int
+sqlite_store_audit_last(struct store *s, int64_t *seq, uint8_t hash[STORE_HASH_BYTES])
 {
 	sqlite3_stmt *st;
 	int src, rc = RC_OK;
@@ -1245,13 +1200,13 @@ store_audit_last(struct store *s, int64_t *seq, uint8_t hash[STORE_HASH_BYTES])
 		else
 			rc = RC_EINTEGRITY;
 	} else if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(s->db, src);
+		rc = rc_from_sqlite(S(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
 
-int
-store_audit_insert(struct store *s, const struct store_audit *row)
+static int
+sqlite_store_audit_insert(struct store *s, const struct store_audit *row)
 {
 	sqlite3_stmt *st;
 
@@ -1306,8 +1261,8 @@ audit_read_row(sqlite3_stmt *st, struct store_audit *r)
 	return RC_OK;
 }
 
-int
-store_audit_walk(struct store *s, int (*cb)(void *arg, struct store_audit *row),
+static int
+sqlite_store_audit_walk(struct store *s, int (*cb)(void *arg, struct store_audit *row),
     void *arg)
 {
 	struct store_audit r;
@@ -1315,9 +1270,9 @@ store_audit_walk(struct store *s, int (*cb)(void *arg, struct store_audit *row),
 	int rc = RC_OK, src;
 
 	/* its own statement: a walk may run while other statements are in use */
-	if (sqlite3_prepare_v2(s->db, sqlite_sql[STMT_AUDIT_WALK], -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(S(s)->db, sqlite_sql[STMT_AUDIT_WALK], -1, &st, NULL) !=
 	    SQLITE_OK)
-		return rc_from_sqlite(s->db, sqlite3_errcode(s->db));
+		return rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((rc = audit_read_row(st, &r)) != RC_OK)
 			break;
@@ -1325,13 +1280,13 @@ store_audit_walk(struct store *s, int (*cb)(void *arg, struct store_audit *row),
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(s->db, src);
+		rc = rc_from_sqlite(S(s)->db, src);
 	sqlite3_finalize(st);
 	return rc;
 }
 
-int
-store_audit_list(struct store *s, const struct store_audit_filter *f, int64_t *total,
+static int
+sqlite_store_audit_list(struct store *s, const struct store_audit_filter *f, int64_t *total,
     int (*cb)(void *arg, struct store_audit *row), void *arg)
 {
 	static const char where[] =
@@ -1356,10 +1311,10 @@ store_audit_list(struct store *s, const struct store_audit_filter *f, int64_t *t
 			buf_free(&q);
 			return RC_ENOMEM;
 		}
-		src = sqlite3_prepare_v2(s->db, q.p, -1, &st, NULL);
+		src = sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL);
 		buf_free(&q);
 		if (src != SQLITE_OK)
-			return rc_from_sqlite(s->db, src);
+			return rc_from_sqlite(S(s)->db, src);
 		if (f->agency_id && *f->agency_id)
 			bind_text(st, 1, f->agency_id);
 		if (f->record_id && *f->record_id)
@@ -1371,7 +1326,7 @@ store_audit_list(struct store *s, const struct store_audit_filter *f, int64_t *t
 			if ((src = sqlite3_step(st)) == SQLITE_ROW)
 				*total = sqlite3_column_int64(st, 0);
 			else
-				rc = rc_from_sqlite(s->db, src);
+				rc = rc_from_sqlite(S(s)->db, src);
 		} else {
 			sqlite3_bind_int64(st, 5, f->limit);
 			sqlite3_bind_int64(st, 6, f->offset);
@@ -1382,7 +1337,7 @@ store_audit_list(struct store *s, const struct store_audit_filter *f, int64_t *t
 					break;
 			}
 			if (rc == RC_OK && src != SQLITE_DONE)
-				rc = rc_from_sqlite(s->db, src);
+				rc = rc_from_sqlite(S(s)->db, src);
 		}
 		sqlite3_finalize(st);
 		st = NULL;
@@ -1392,8 +1347,8 @@ store_audit_list(struct store *s, const struct store_audit_filter *f, int64_t *t
 	return rc;
 }
 
-int
-store_caseload(struct store *s, const char *type, const char *agency_id,
+static int
+sqlite_store_caseload(struct store *s, const char *type, const char *agency_id,
     const char *owner_id, const int64_t due[4], int64_t now,
     int (*cb)(void *arg, const struct store_caseload_row *row), void *arg)
 {
@@ -1421,13 +1376,13 @@ store_caseload(struct store *s, const char *type, const char *agency_id,
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(s->db, src);
+		rc = rc_from_sqlite(S(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
 
-int
-store_session_user(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
+static int
+sqlite_store_session_user(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
     struct store_session *ss, struct store_user *u)
 {
 	sqlite3_stmt *st;
@@ -1442,7 +1397,64 @@ store_session_user(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
 		session_read_row(st, 13, ss);	/* columns 13..17 */
 		rc = RC_OK;
 	} else
-		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(s->db, src);
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(S(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
+
+const char *
+sqlite_store_sql(int id)
+{
+	return id >= 0 && id < STMT__MAX ? sqlite_sql[id] : NULL;
+}
+
+int
+sqlite_store_migration_count(void)
+{
+	return (int)MIGRATION_COUNT;
+}
+
+static const struct store_ops sqlite_ops = {
+	.close = sqlite_store_close,
+	.schema_version = sqlite_store_schema_version,
+	.migrate = sqlite_store_migrate,
+	.begin = sqlite_store_begin,
+	.commit = sqlite_store_commit,
+	.in_transaction = sqlite_store_in_transaction,
+	.rollback = sqlite_store_rollback,
+	.record_insert = sqlite_store_record_insert,
+	.record_get = sqlite_store_record_get,
+	.record_update = sqlite_store_record_update,
+	.record_keys_set = sqlite_store_record_keys_set,
+	.record_erase = sqlite_store_record_erase,
+	.record_list = sqlite_store_record_list,
+	.history_append = sqlite_store_history_append,
+	.history_list = sqlite_store_history_list,
+	.agency_insert = sqlite_store_agency_insert,
+	.agency_get = sqlite_store_agency_get,
+	.agency_list = sqlite_store_agency_list,
+	.user_insert = sqlite_store_user_insert,
+	.user_get = sqlite_store_user_get,
+	.user_get_by_name = sqlite_store_user_get_by_name,
+	.user_update = sqlite_store_user_update,
+	.user_list = sqlite_store_user_list,
+	.user_count = sqlite_store_user_count,
+	.location_put = sqlite_store_location_put,
+	.location_exists = sqlite_store_location_exists,
+	.location_count = sqlite_store_location_count,
+	.location_list = sqlite_store_location_list,
+	.path = sqlite_store_path,
+	.session_insert = sqlite_store_session_insert,
+	.session_get = sqlite_store_session_get,
+	.session_touch = sqlite_store_session_touch,
+	.session_delete = sqlite_store_session_delete,
+	.session_delete_user = sqlite_store_session_delete_user,
+	.session_purge = sqlite_store_session_purge,
+	.session_count = sqlite_store_session_count,
+	.audit_last = sqlite_store_audit_last,
+	.audit_insert = sqlite_store_audit_insert,
+	.audit_walk = sqlite_store_audit_walk,
+	.audit_list = sqlite_store_audit_list,
+	.caseload = sqlite_store_caseload,
+	.session_user = sqlite_store_session_user,
+};

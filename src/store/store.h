@@ -3,7 +3,8 @@
  *
  * The store keeps what it is given: sealed bodies, wrapped keys, blind-index keys and
  * the cleartext index columns of struct record_meta. It never sees a plaintext record.
- * Each statement has an id and one SQL text per dialect (sqlite.c; postgres.c later);
+ * Each statement has an id and one SQL text per dialect (sqlite.c, postgres.c; ids in
+ * backend.h, dispatch in store.c);
  * parameters are always bound. Schema changes are numbered migrations.
  *
  * Functions return RC_OK or a negative enum rc code (base/err.h). A store handle is used
@@ -24,8 +25,9 @@
 
 struct store;
 
-/* Open the SQLite database file at `path` (created when absent, WAL, durable commits).
- * `msg` says what failed. The handle is freed with store_close(). */
+/* Open `path`: a PostgreSQL database when it starts with postgresql:// or postgres://,
+ * else the SQLite file at that path (created when absent, WAL, durable commits).
+ * `msg` says what failed, never the URL's password. Freed with store_close(). */
 int	store_open(const char *path, struct store **out, char *msg, size_t msgsz);
 void	store_close(struct store *s);		/* NULL is fine */
 /* Apply every migration not yet applied, each in its own transaction. */

@@ -783,12 +783,11 @@ http_parse_multipart(struct http_ctx *c, const char *ct)
 	}
 }
 
-/* Parse the form body of a page request into req->form. -1 when malformed. */
+/* Parse c->body, of content type `ct` (may be NULL), into c->fields. -1 when
+ * malformed. */
 static int
-http_parse_form(struct http_ctx *c)
+http_parse_form_body(struct http_ctx *c, const char *ct)
 {
-	const char *ct = http_header(&c->req, "Content-Type");
-
 	if (c->body.len == 0)
 		return 0;
 	/* decoded text never outgrows the body: NULs and the name terminators aside */
@@ -801,6 +800,61 @@ http_parse_form(struct http_ctx *c)
 	if (http_media_is(ct, "multipart/form-data"))
 		return http_parse_multipart(c, ct);
 	return -1;
+}
+
+/* Parse the form body of a page request into req->form. -1 when malformed. */
+static int
+http_parse_form(struct http_ctx *c)
+{
+	return http_parse_form_body(c, http_header(&c->req, "Content-Type"));
+}
+
+int
+http_form_body_parse(const char *content_type, const char *body, size_t n,
+    struct http_form_body *out)
+{
+	struct http_ctx *c;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	/* exactly n + 1 bytes, NUL-terminated as a request body: no slack to hide in */
+	if (n < SIZE_MAX && (c->body.p = malloc(n + 1)) != NULL) {
+		if (n > 0)
+			memcpy(c->body.p, body, n);
+		c->body.p[n] = '\0';
+		c->body.len = n;
+		c->body.cap = n + 1;
+	}
+	if (c->body.p != NULL && http_parse_form_body(c, content_type) == 0) {
+		out->fields = c->fields;
+		out->nfields = c->nfields;
+		out->arena = c->arena;
+		out->arena_size = c->arena_cap;
+		c->fields = NULL;
+		c->arena = NULL;
+		rc = 0;
+	}
+	buf_wipe(&c->body);
+	if (c->arena != NULL) {
+		sodium_memzero(c->arena, c->arena_cap);
+		free(c->arena);
+	}
+	free(c->fields);
+	free(c);
+	return rc;
+}
+
+void
+http_form_body_free(struct http_form_body *fb)
+{
+	if (fb->arena != NULL) {
+		sodium_memzero(fb->arena, fb->arena_size);
+		free(fb->arena);
+	}
+	free(fb->fields);
+	memset(fb, 0, sizeof(*fb));
 }
 
 /* ---- authentication ---------------------------------------------------------------- */

@@ -162,6 +162,23 @@ int	http_query_int(const struct http_request *req, struct http_response *resp,
 const char *http_form(const struct http_request *req, const char *name);
 /* The first file part named `name`, or NULL. */
 const struct http_field *http_form_file(const struct http_request *req, const char *name);
+/*
+ * Parse a form body outside a request (tests, fuzz targets) exactly as page requests
+ * are parsed: `content_type` is the Content-Type header (application/x-www-form-
+ * urlencoded, or multipart/form-data with its boundary; NULL when absent), `body` is
+ * `n` bytes. Returns 0 with the fields in `*out` (free with http_form_body_free(),
+ * which wipes the decoded text), or -1 when malformed or out of memory (nothing to
+ * free).
+ */
+struct http_form_body {
+	struct http_field	*fields;	/* owned; point into arena */
+	size_t			 nfields;
+	char			*arena;		/* owned: the decoded names and values */
+	size_t			 arena_size;
+};
+int	http_form_body_parse(const char *content_type, const char *body, size_t n,
+	    struct http_form_body *out);
+void	http_form_body_free(struct http_form_body *fb);
 /* 1 for POST, PUT, PATCH, DELETE (and unknown methods). */
 int	http_method_unsafe(enum http_method m);
 

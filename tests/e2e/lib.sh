@@ -5,6 +5,46 @@ set -u
 RC=${ROUTECARE_BIN:?ROUTECARE_BIN must name the binary}
 T=$(mktemp -d /tmp/rc-e2e-XXXXXX)
 trap 'rm -rf "$T"' EXIT
+
+# ---- the database behind a data directory ---------------------------------------------
+# SQLite by default: DIR/routecare.db. With ROUTECARE_PG_SERVER (a postgresql:// URL;
+# tests/e2e/run --pg sets it) every data directory gets a database of its own on that
+# server: $RC runs the binary through pg-wrap, which passes it as ROUTECARE_DB.
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+DB_PG=0
+if [ -n "${ROUTECARE_PG_SERVER:-}" ]; then
+	DB_PG=1
+	E2E_PG_LIST=$T/pg-databases
+	export E2E_PG_LIST ROUTECARE_PG_SERVER
+	RC_BIN=$RC
+	RC=$T/routecare
+	printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$E2E_DIR/pg-wrap" "$RC_BIN" >"$RC"
+	chmod +x "$RC"
+fi
+
+# db_sql DIR SQL: run SQL on the database of data directory DIR; rows on stdout,
+# columns separated by |.
+db_sql() {
+	if [ "$DB_PG" = 1 ]; then
+		psql -qXAt -v ON_ERROR_STOP=1 "$("$E2E_DIR/pg-wrap" --url "$1")" -c "$2"
+	else
+		sqlite3 "$1/routecare.db" "$2"
+	fi
+}
+
+# db_hex COLUMN: the SQL for a BLOB/BYTEA column in hex.
+db_hex() {
+	if [ "$DB_PG" = 1 ]; then echo "encode($1, 'hex')"; else echo "hex($1)"; fi
+}
+
+# db_dump DIR TABLE: every row of TABLE as the database stores it.
+db_dump() {
+	if [ "$DB_PG" = 1 ]; then
+		pg_dump --data-only --table="$2" "$("$E2E_DIR/pg-wrap" --url "$1")"
+	else
+		sqlite3 "$1/routecare.db" ".dump $2"
+	fi
+}
 FAILS=0
 CHECKS=0
 OUT=$T/out

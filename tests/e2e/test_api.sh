@@ -352,7 +352,7 @@ snapshot() {
 	cat "$OUT"
 	http_as "$A_SV" GET "/api/v1/cases?per=100"
 	cat "$OUT"
-	sqlite3 "$D/routecare.db" 'SELECT id, rev, hex(body) FROM records ORDER BY id'
+	db_sql "$D" "SELECT id, rev, $(db_hex body) FROM records ORDER BY id"
 }
 snapshot >"$T/snap.before"
 still_serving() {
@@ -595,11 +595,11 @@ check "nothing since tomorrow" test "$(cnt '.data | length')" = 0
 expect_http 200 "dpo of A: since 2000-01-01" "$A_DPO" GET "/api/v1/audit?since=2000-01-01&per=5"
 check "page of 5" test "$(cnt '.data | length')" = 5
 check "audit list has metadata" test "$(jout '.metadata.total > 5')" = true
-sqlite3 "$D/routecare.db" '.dump audit' >"$T/audit.dump"
-check "the raw audit table exists and has rows" test "$(sqlite3 "$D/routecare.db" 'SELECT count(*) FROM audit')" -gt 50
+db_dump "$D" audit >"$T/audit.dump"
+check "the raw audit table exists and has rows" test "$(db_sql "$D" 'SELECT count(*) FROM audit')" -gt 50
 check "no value in the raw audit table" sh -c "! grep -Eq '$SECRET' '$T/audit.dump'"
 check "no password in the raw audit table" sh -c "! grep -q -e '$PW' -e 'bad-guess' -e 'brand new password' '$T/audit.dump'"
-check "user changes are in the raw audit table" test "$(sqlite3 "$D/routecare.db" "SELECT count(*) FROM audit WHERE action LIKE '%user%'")" -ge 3
+check "user changes are in the raw audit table" test "$(db_sql "$D" "SELECT count(*) FROM audit WHERE action LIKE '%user%'")" -ge 3
 
 echo "- metrics"
 expect_http 200 "GET /metrics" "" GET /metrics
@@ -654,32 +654,45 @@ expect 0 "audit verify" "$RC" audit verify --data "$D"
 expect 0 "audit show" "$RC" audit show --data "$D"
 check "audit show has rows" test -s "$OUT"
 check "audit show holds no values" sh -c "! grep -Eq '$SECRET' '$OUT'"
-NROWS=$(sqlite3 "$D/routecare.db" 'SELECT count(*) FROM audit')
+NROWS=$(db_sql "$D" 'SELECT count(*) FROM audit')
 # one column of one row changed → verify fails and names that row; then put it back
 tamper() {	# tamper COLUMN SEQ [append]: change the value keeping its length (or append)
-	orig=$(sqlite3 "$D/routecare.db" "SELECT quote($1) FROM audit WHERE seq = $2")
-	if [ "${3:-}" = append ]; then
-		sqlite3 "$D/routecare.db" "UPDATE audit SET $1 = $1 || '0' WHERE seq = $2"
+	if [ "$DB_PG" = 1 ]; then
+		quote=quote_nullable
+		case $1 in
+		at | seq) change="$1 + 1" ;;
+		prev_hash | hash) change="set_byte($1, 0, (get_byte($1, 0) + 1) % 256)" ;;
+		*) change="CASE WHEN $1 IS NULL OR $1 = '' THEN 'x'
+		    ELSE substr($1, 1, length($1) - 1) ||
+			CASE WHEN right($1, 1) = '0' THEN '1' ELSE '0' END END" ;;
+		esac
 	else
-		sqlite3 "$D/routecare.db" "UPDATE audit SET $1 = CASE
+		quote=quote
+		change="CASE
 		    WHEN $1 IS NULL OR $1 = '' THEN 'x'
 		    WHEN typeof($1) = 'integer' THEN $1 + 1
 		    WHEN typeof($1) = 'real' THEN $1 + 1
 		    WHEN typeof($1) = 'blob' THEN randomblob(length($1))
 		    ELSE substr($1, 1, length($1) - 1) ||
-			CASE WHEN substr($1, -1) = '0' THEN '1' ELSE '0' END END WHERE seq = $2"
+			CASE WHEN substr($1, -1) = '0' THEN '1' ELSE '0' END END"
 	fi
-	check "audit row $2: $1 was changed" test "$(sqlite3 "$D/routecare.db" "SELECT quote($1) FROM audit WHERE seq = $2")" != "$orig"
+	orig=$(db_sql "$D" "SELECT $quote($1) FROM audit WHERE seq = $2")
+	if [ "${3:-}" = append ]; then
+		db_sql "$D" "UPDATE audit SET $1 = $1 || '0' WHERE seq = $2" >/dev/null
+	else
+		db_sql "$D" "UPDATE audit SET $1 = $change WHERE seq = $2" >/dev/null
+	fi
+	check "audit row $2: $1 was changed" test "$(db_sql "$D" "SELECT $quote($1) FROM audit WHERE seq = $2")" != "$orig"
 	expect 1 "verify fails after changing $1 of row $2 ${3:-}" "$RC" audit verify --data "$D"
 	CHECKS=$((CHECKS + 1))
 	if ! grep -Eqi "(row|seq)[^0-9]{0,3}$2([^0-9]|$)" "$OUT" "$ERR"; then
 		fail "verify should name row $2 after $1 changed: $(cat "$OUT" "$ERR" | head -3)"
 	fi
-	sqlite3 "$D/routecare.db" "UPDATE audit SET $1 = $orig WHERE seq = $2"
+	db_sql "$D" "UPDATE audit SET $1 = $orig WHERE seq = $2" >/dev/null
 	expect 0 "verify passes again with $1 of row $2 restored" "$RC" audit verify --data "$D"
 }
 tamper action 5
-RSEQ=$(sqlite3 "$D/routecare.db" "SELECT seq FROM audit WHERE record_id = '$C1' ORDER BY seq LIMIT 1 OFFSET 2")
+RSEQ=$(db_sql "$D" "SELECT seq FROM audit WHERE record_id = '$C1' ORDER BY seq LIMIT 1 OFFSET 2")
 for col in fields record_id at user_id agency_id outcome prev_hash hash; do
 	tamper "$col" "${RSEQ:-7}"
 done
@@ -688,14 +701,14 @@ for col in record_id user_id agency_id action outcome; do
 done
 tamper action "$NROWS"	# the last row
 tamper at 1		# the first row
-sqlite3 "$D/routecare.db" "CREATE TABLE audit_saved AS SELECT * FROM audit WHERE seq = 9; DELETE FROM audit WHERE seq = 9"
+db_sql "$D" "CREATE TABLE audit_saved AS SELECT * FROM audit WHERE seq = 9; DELETE FROM audit WHERE seq = 9" >/dev/null
 expect 1 "verify fails when a row is deleted" "$RC" audit verify --data "$D"
 check "verify names the gap at row 9 or 10" sh -c "grep -Eqi '(row|seq)[^0-9]{0,3}(9|10)([^0-9]|$)' '$OUT' '$ERR'"
-sqlite3 "$D/routecare.db" "INSERT INTO audit SELECT * FROM audit_saved; DROP TABLE audit_saved"
+db_sql "$D" "INSERT INTO audit SELECT * FROM audit_saved; DROP TABLE audit_saved" >/dev/null
 expect 0 "verify passes with the row put back" "$RC" audit verify --data "$D"
-sqlite3 "$D/routecare.db" "UPDATE audit SET seq = seq + 1000 WHERE seq = 12"
+db_sql "$D" "UPDATE audit SET seq = seq + 1000 WHERE seq = 12" >/dev/null
 expect 1 "verify fails when a row is renumbered" "$RC" audit verify --data "$D"
-sqlite3 "$D/routecare.db" "UPDATE audit SET seq = 12 WHERE seq = 1012"
+db_sql "$D" "UPDATE audit SET seq = 12 WHERE seq = 1012" >/dev/null
 expect 0 "verify passes when renumbered back" "$RC" audit verify --data "$D"
 
 finish

@@ -56,10 +56,17 @@ check "short id has 7 characters" test "${#SHORT}" = 7
 for f in "$D"/*; do
 	check "no plaintext name in $(basename "$f")" sh -c "! grep -a -q -e Amina -e Yusuf -e Hodan -e Warsame '$f'"
 done
-sqlite3 "$D/routecare.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-for f in "$D"/*; do
-	check "no plaintext name in $(basename "$f") after checkpoint" sh -c "! grep -a -q -e Amina -e Hodan '$f'"
-done
+if [ "$DB_PG" = 1 ]; then
+	for table in records record_history record_keys audit; do
+		db_dump "$D" "$table" >"$T/dump.$table"
+		check "no plaintext name in the PostgreSQL table $table" sh -c "! grep -a -q -e Amina -e Hodan '$T/dump.$table'"
+	done
+else
+	sqlite3 "$D/routecare.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	for f in "$D"/*; do
+		check "no plaintext name in $(basename "$f") after checkpoint" sh -c "! grep -a -q -e Amina -e Hodan '$f'"
+	done
+fi
 
 expect 0 "show by id" "$RC" case show --as amal.cw "$ID"
 check "name read back" test "$(json .data.name)" = "Amina Yusuf"
@@ -137,7 +144,7 @@ expect_in 2 "update with bad rev" "$T/p2.json" "$RC" case update --as amal.cw --
 expect_in 2 "update with empty input" /dev/null "$RC" case update --as amal.cw --rev 4 "$ID" && stderr_has "empty"
 
 echo "- bad input never changes what is stored"
-snapshot() { sqlite3 "$D/routecare.db" 'SELECT id, rev, hex(body) FROM records ORDER BY id' | sha256sum; }
+snapshot() { db_sql "$D" "SELECT id, rev, $(db_hex body) FROM records ORDER BY id" | sha256sum; }
 BEFORE=$(snapshot)
 bad() {	# bad DESCRIPTION EXPECTED-TEXT JSON
 	printf '%s' "$3" >"$T/bad.json"
@@ -161,10 +168,14 @@ expect_in 2 "bad patch" "$T/bad.json" "$RC" case update --as amal.cw --rev 4 "$I
 check "stored cases unchanged by bad input" test "$(snapshot)" = "$BEFORE"
 
 echo "- a changed byte in a sealed body is detected"
-sqlite3 "$D/routecare.db" "SELECT writefile('$T/body', body) FROM records WHERE id = '$MO'" >/dev/null
-byte=$(od -An -tu1 -j 60 -N 1 "$T/body" | tr -d ' ')
-printf "$(printf '\\%03o' $(( (byte + 1) % 256 )))" | dd of="$T/body" bs=1 seek=60 conv=notrunc 2>/dev/null
-sqlite3 "$D/routecare.db" "UPDATE records SET body = readfile('$T/body') WHERE id = '$MO'"
+if [ "$DB_PG" = 1 ]; then
+	db_sql "$D" "UPDATE records SET body = set_byte(body, 60, (get_byte(body, 60) + 1) % 256) WHERE id = '$MO'" >/dev/null
+else
+	sqlite3 "$D/routecare.db" "SELECT writefile('$T/body', body) FROM records WHERE id = '$MO'" >/dev/null
+	byte=$(od -An -tu1 -j 60 -N 1 "$T/body" | tr -d ' ')
+	printf "$(printf '\\%03o' $(( (byte + 1) % 256 )))" | dd of="$T/body" bs=1 seek=60 conv=notrunc 2>/dev/null
+	sqlite3 "$D/routecare.db" "UPDATE records SET body = readfile('$T/body') WHERE id = '$MO'"
+fi
 expect 1 "tampered case is refused" "$RC" case show --as amal.cw "$MO" && stderr_has "integrity"
 check "no data printed for a tampered case" test ! -s "$OUT"
 expect 1 "a list containing it fails loudly" "$RC" case list --as amal.cw && stderr_has "integrity"
@@ -178,7 +189,7 @@ expect 0 "demo caseworker lists own cases" "$RC" case list --data "$T/demo" --as
 check "caseworker has cases" test "$(json .metadata.total)" -gt 0
 expect 0 "demo supervisor lists agency cases" "$RC" case list --data "$T/demo" --as horizon.supervisor --per 1
 check "supervisor sees more than one caseworker" test "$(json .metadata.total)" -gt 22
-N=$(sqlite3 "$T/demo/routecare.db" "SELECT count(*) FROM records WHERE type = 'case'")
+N=$(db_sql "$T/demo" "SELECT count(*) FROM records WHERE type = 'case'")
 check "200 demo cases" test "$N" = 200
 expect 2 "demo twice refused" "$RC" demo --data "$T/demo" && stderr_has "already loaded"
 
@@ -191,7 +202,7 @@ check "the same seed gives the same cases" test "$(names "$T/gen1" horizon.super
 expect 0 "gen with another seed" "$RC" gen --data "$T/gen3" --cases 120 --seed 8
 check "another seed gives other cases" test "$(names "$T/gen1" horizon.supervisor)" != "$(names "$T/gen3" horizon.supervisor)"
 expect 0 "gen adds to an existing directory" "$RC" gen --data "$T/gen1" --cases 30 --seed 9
-check "150 cases after two runs" test "$(sqlite3 "$T/gen1/routecare.db" "SELECT count(*) FROM records")" = 150
+check "150 cases after two runs" test "$(db_sql "$T/gen1" "SELECT count(*) FROM records")" = 150
 expect 2 "gen without --cases" "$RC" gen --data "$T/gen1" && stderr_has "--cases"
 expect 0 "audit chain intact after batch loads" "$RC" audit verify --data "$T/gen1"
 
