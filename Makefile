@@ -34,7 +34,7 @@ AUNIT	 = $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
 VERSION	:= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all deps run test unit e2e browser asan asan-test clean bench
+.PHONY: all deps run test unit e2e e2e-pg unit-pg browser asan asan-test clean bench
 all: deps build/routecare
 
 deps:
@@ -96,6 +96,19 @@ unit: deps $(UNIT)
 e2e: deps build/routecare
 	@tests/e2e/run build/routecare
 
+# The same suites on a real PostgreSQL server started as an unprivileged user in a
+# temporary directory (scripts/pg-test-server), one database per data directory.
+e2e-pg: deps build/routecare
+	@tests/e2e/run --pg build/routecare
+
+unit-pg: deps build/tests/test_store
+	@d=$$(mktemp -u -d /tmp/rc-unit-pg-XXXXXX); \
+	 url=$$(scripts/pg-test-server start $$d) || exit 1; \
+	 ROUTECARE_TEST_DB_URL=$$url build/tests/test_store >build/tests/test_store.pg.log 2>&1; \
+	 rc=$$?; scripts/pg-test-server stop $$d; \
+	 if [ $$rc -ne 0 ]; then cat build/tests/test_store.pg.log; echo "unit-pg: FAILED"; \
+	 else echo "unit-pg: ok build/tests/test_store on PostgreSQL"; fi; exit $$rc
+
 # Real Chromium (Debian's) driven by playwright-core; screenshots in build/browser/.
 browser: deps build/routecare
 	@tests/browser/run build/routecare
@@ -107,7 +120,9 @@ asan-test: asan
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	 tests/e2e/run build/asan/routecare
 
-test: unit e2e browser asan-test
+# make test runs every fuzz target briefly; make fuzz FUZZ_SECONDS=300 for real runs
+test: unit unit-pg e2e e2e-pg browser asan-test
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 	@echo "make test: all suites passed"
 
 run: all
@@ -120,3 +135,75 @@ clean:
 	rm -rf build
 
 -include $(OBJ:.o=.d) $(AOBJ:.o=.d)
+
+# libFuzzer targets (clang): make fuzz FUZZ_SECONDS=N runs each for N seconds
+FUZZ_SECONDS ?= 10
+# Each target runs FUZZ_SECONDS on build/fuzz/corpus/NAME (seeded from
+# tests/fuzz/corpus/NAME, kept between runs), after replaying tests/fuzz/crashers/NAME-*.
+# Any crash, leak, timeout or sanitizer report fails; its input is left in
+# build/fuzz/artifacts/ and the log in build/fuzz/NAME.log.
+FUZZ_CC	   ?= clang
+FUZZ_NAMES  = json form formdef names locations http_form pages_form policy mo
+FUZZ_SAN    = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	      -fno-omit-frame-pointer
+FUZZ_CFLAGS = $(STD) $(WARN) -O1 -g $(FUZZ_SAN) -Isrc -Ibuild/gen $(PKG_CFLAGS)
+FUZZ_RUN    = -max_total_time=$(FUZZ_SECONDS) -timeout=25 -rss_limit_mb=2048 \
+	      -print_final_stats=1
+FOBJ	    = $(SRC:src/%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/embedded.o
+FUZZ_BIN    = $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: deps $(FOBJ) $(FUZZ_BIN)
+
+build/fuzz/obj/gen/embedded.o: build/gen/embedded.c
+	@mkdir -p $(@D)
+	@$(FUZZ_CC) $(STD) -O1 -Isrc -c -o $@ $<
+
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	@echo "  CC fuzz $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+	    -DROUTECARE_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
+
+# i18n reads catalogs only from the embedded files: fuzz_mo compiles i18n.c itself.
+build/fuzz/fuzz_mo: tests/fuzz/fuzz_mo.c $(filter-out build/fuzz/obj/web/i18n.o,$(FOBJ))
+	@mkdir -p $(@D)
+	@echo "  LD fuzz $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+	    $(filter %.o,$^) $(LIBS)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FOBJ)
+	@mkdir -p $(@D)
+	@echo "  LD fuzz $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+	    $(filter %.o,$^) $(LIBS)
+
+fuzz: fuzz-build
+	@failed=""; \
+	for n in $(FUZZ_NAMES); do \
+		mkdir -p build/fuzz/corpus/$$n build/fuzz/artifacts; \
+		cp -p tests/fuzz/corpus/$$n/* build/fuzz/corpus/$$n/; \
+		crashers=$$(ls tests/fuzz/crashers/$$n-* 2>/dev/null || true); \
+		dict=$$(test -f tests/fuzz/$$n.dict && echo -dict=tests/fuzz/$$n.dict); \
+		: >build/fuzz/$$n.log; \
+		if { test -z "$$crashers" || \
+		     build/fuzz/fuzz_$$n -artifact_prefix=build/fuzz/artifacts/$$n- \
+		       $$crashers >>build/fuzz/$$n.log 2>&1; } && \
+		   ASAN_OPTIONS=detect_leaks=1 \
+		   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		   build/fuzz/fuzz_$$n $(FUZZ_RUN) $$dict \
+		     -artifact_prefix=build/fuzz/artifacts/$$n- \
+		     build/fuzz/corpus/$$n >>build/fuzz/$$n.log 2>&1; then \
+			printf '  fuzz %-10s ok  %s\n' $$n \
+			    "$$(grep -o 'stat::average_exec_per_sec: *[0-9]*' \
+			    build/fuzz/$$n.log | tail -n 1 | grep -o '[0-9]*$$') exec/s"; \
+		else \
+			tail -n 60 build/fuzz/$$n.log; \
+			printf '  fuzz %-10s FAILED (build/fuzz/%s.log)\n' $$n $$n; \
+			failed="$$failed $$n"; \
+		fi; \
+	done; \
+	test -z "$$failed" || { echo "make fuzz: failed:$$failed"; exit 1; }; \
+	echo "make fuzz: all targets ran $(FUZZ_SECONDS)s without a finding"
+
+-include $(FOBJ:.o=.d) $(FUZZ_BIN:=.d)

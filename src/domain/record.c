@@ -144,14 +144,22 @@ record_merge_patch(json_t *data, const json_t *patch)
 			continue;
 		}
 		cur = json_object_get(data, key);
-		if (json_is_object(v) && json_is_object(cur)) {
-			int rc = record_merge_patch(cur, v);
+		if (json_is_object(v)) {
+			/* RFC 7396: merge into what is there, or into a new object, so that
+			 * nulls inside the patch remove rather than land in the record */
+			int rc;
 
-			if (rc != RC_OK)
+			if (!json_is_object(cur)) {
+				if ((cur = json_object()) == NULL ||
+				    json_object_set_new(data, key, cur) != 0)
+					return RC_ENOMEM;
+			}
+			if ((rc = record_merge_patch(cur, v)) != RC_OK)
 				return rc;
 			continue;
 		}
-		if (json_object_set(data, key, v) != 0)
+		/* a copy: the record never shares values with the caller's patch */
+		if (json_object_set_new(data, key, json_deep_copy(v)) != 0)
 			return RC_ENOMEM;
 	}
 	return RC_OK;

@@ -107,6 +107,27 @@ test_merge_patch_sets_replaces_and_removes(void **state)
 }
 
 static void
+test_merge_patch_follows_rfc7396_for_new_objects(void **state)
+{
+	json_t *d = J("{}");
+	json_t *p = J("{\"a\":{\"b\":null,\"c\":[1]}}");
+	json_t *want = J("{\"a\":{\"c\":[1]}}");
+	json_t *pcopy = json_deep_copy(p);
+
+	(void)state;
+	assert_int_equal(record_merge_patch(d, p), RC_OK);
+	assert_true(json_equal(d, want));
+	/* the record does not share values with the patch */
+	json_array_append_new(json_object_get(json_object_get(d, "a"), "c"),
+	    json_integer(2));
+	assert_true(json_equal(p, pcopy));
+	json_decref(d);
+	json_decref(p);
+	json_decref(pcopy);
+	json_decref(want);
+}
+
+static void
 test_changed_fields_lists_added_changed_removed(void **state)
 {
 	json_t *a = J("{\"a\":1,\"b\":2,\"c\":3}");
@@ -134,6 +155,7 @@ main(void)
 		cmocka_unit_test(test_index_columns_are_coarse),
 		cmocka_unit_test(test_age_bands),
 		cmocka_unit_test(test_merge_patch_sets_replaces_and_removes),
+		cmocka_unit_test(test_merge_patch_follows_rfc7396_for_new_objects),
 		cmocka_unit_test(test_changed_fields_lists_added_changed_removed),
 	};
 
