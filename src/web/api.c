@@ -148,6 +148,38 @@ bad:
 
 /* ---- health and metrics ------------------------------------------------------------- */
 
+/*
+ * Answer an app/ call: its error, or `out` with `status` — wrapped in {"data": ...}
+ * unless the function already returns an envelope. Releases `out`.
+ */
+static void
+api_reply(struct http_request *req, struct http_response *resp, int rc,
+    const struct app_error *err, json_t *out, unsigned status, int envelope)
+{
+	if (rc != RC_OK)
+		http_app_error(req, resp, rc, err);
+	else if (envelope)
+		http_json(resp, status, out);
+	else
+		http_data(resp, status, out);
+	json_decref(out);
+}
+
+/* An app function answering for the record or type named in the path. */
+typedef int (*api_by_param_fn)(struct app *, const struct app_actor *, const char *,
+    json_t **, struct app_error *);
+
+static void
+api_by_param(struct http_request *req, struct http_response *resp, api_by_param_fn fn)
+{
+	struct app_error err = { 0 };
+	json_t *out = NULL;	/* owned, then released by api_reply */
+	int rc;
+
+	rc = fn(req->app, &req->actor, req->params[0], &out, &err);
+	api_reply(req, resp, rc, &err, out, 200, 0);
+}
+
 static void
 api_healthz(struct http_request *req, struct http_response *resp)
 {
@@ -356,16 +388,7 @@ fail:
 static void
 api_case_history(struct http_request *req, struct http_response *resp)
 {
-	struct app_error err = { 0 };
-	json_t *out = NULL;	/* owned */
-	int rc;
-
-	rc = app_case_history(req->app, &req->actor, req->params[0], &out, &err);
-	if (rc != RC_OK)
-		http_app_error(req, resp, rc, &err);
-	else
-		http_data(resp, 200, out);
-	json_decref(out);
+	api_by_param(req, resp, app_case_history);
 }
 
 /* ---- forms and audit ------------------------------------------------------------------ */
@@ -373,16 +396,7 @@ api_case_history(struct http_request *req, struct http_response *resp)
 static void
 api_form_get(struct http_request *req, struct http_response *resp)
 {
-	struct app_error err = { 0 };
-	json_t *out = NULL;	/* owned */
-	int rc;
-
-	rc = app_form_get(req->app, &req->actor, req->params[0], &out, &err);
-	if (rc != RC_OK)
-		http_app_error(req, resp, rc, &err);
-	else
-		http_data(resp, 200, out);
-	json_decref(out);
+	api_by_param(req, resp, app_form_get);
 }
 
 static void
@@ -424,11 +438,7 @@ api_list(struct http_request *req, struct http_response *resp, api_list_fn fn)
 	int rc;
 
 	rc = fn(req->app, &req->actor, &out, &err);
-	if (rc != RC_OK)
-		http_app_error(req, resp, rc, &err);
-	else
-		http_json(resp, 200, out);
-	json_decref(out);
+	api_reply(req, resp, rc, &err, out, 200, 1);
 }
 
 static void
@@ -442,11 +452,7 @@ api_create(struct http_request *req, struct http_response *resp, api_create_fn f
 	if (api_body_data(req, resp, &data) != 0)
 		return;
 	rc = fn(req->app, &req->actor, data, &out, &err);
-	if (rc != RC_OK)
-		http_app_error(req, resp, rc, &err);
-	else
-		http_data(resp, 201, out);
-	json_decref(out);
+	api_reply(req, resp, rc, &err, out, 201, 0);
 }
 
 static void
@@ -472,11 +478,7 @@ api_user_update(struct http_request *req, struct http_response *resp)
 	if (api_body_data(req, resp, &data) != 0)
 		return;
 	rc = app_user_update(req->app, &req->actor, req->params[0], data, &out, &err);
-	if (rc != RC_OK)
-		http_app_error(req, resp, rc, &err);
-	else
-		http_data(resp, 200, out);
-	json_decref(out);
+	api_reply(req, resp, rc, &err, out, 200, 0);
 }
 
 static void
@@ -506,11 +508,7 @@ api_location_import(struct http_request *req, struct http_response *resp)
 
 	rc = app_location_import(req->app, &req->actor, req->body, req->body_len, &out,
 	    &err);
-	if (rc != RC_OK)
-		http_app_error(req, resp, rc, &err);
-	else
-		http_data(resp, 200, out);
-	json_decref(out);
+	api_reply(req, resp, rc, &err, out, 200, 0);
 }
 
 /* ---- the table -------------------------------------------------------------------------- */
