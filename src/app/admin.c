@@ -93,21 +93,12 @@ check_keys(const json_t *data, const char *const *allowed, struct app_error *err
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(allowed[i], key) == 0)
 				break;
-		if (allowed[i] == NULL) {
-			str_copy(err->fields.e[0].field, sizeof(err->fields.e[0].field), key);
-			str_copy(err->fields.e[0].problem, sizeof(err->fields.e[0].problem),
-			    "is not a field here");
-			err->fields.n = 1;
-			return app_fail(err, RC_EINVALID, "unknown field %.64s", key);
-		}
-		if (strcmp(key, "disabled") == 0 ? !json_is_boolean(v) : !json_is_string(v)) {
-			str_copy(err->fields.e[0].field, sizeof(err->fields.e[0].field), key);
-			str_copy(err->fields.e[0].problem, sizeof(err->fields.e[0].problem),
+		if (allowed[i] == NULL)
+			return app_fail_field(err, RC_EINVALID, key, "is not a field here");
+		if (strcmp(key, "disabled") == 0 ? !json_is_boolean(v) : !json_is_string(v))
+			return app_fail_field(err, RC_EINVALID, key, "%s",
 			    strcmp(key, "disabled") == 0 ? "must be true or false" :
 			    "must be a string");
-			err->fields.n = 1;
-			return app_fail(err, RC_EINVALID, "%s: wrong type", key);
-		}
 	}
 	return RC_OK;
 }
