@@ -88,6 +88,29 @@ int	app_user_add(struct app *a, const struct app_actor *by,
 int	app_agency_add(struct app *a, const char *code, const char *name, char *id_out,
 	    struct app_error *err);
 
+/* ---- records of every kind ------------------------------------------------------- */
+
+/*
+ * The same use cases for every record type (`type`: "case", and the kinds that
+ * record.c knows): register, read, update with a revision, list with the filters of
+ * struct app_case_query, history. Access is checked against the actions
+ * "<kind>.create", "<kind>.read", "<kind>.update", "<kind>.list" of roles.json.
+ * RC_ENOTFOUND for an unknown type. The app_case_* functions below are these with
+ * type "case".
+ */
+struct app_case_query;
+int	app_record_create(struct app *a, const struct app_actor *u, const char *type,
+	    const json_t *data, json_t **out, struct app_error *err);
+int	app_record_get(struct app *a, const struct app_actor *u, const char *type,
+	    const char *id, json_t **out, struct app_error *err);
+int	app_record_update(struct app *a, const struct app_actor *u, const char *type,
+	    const char *id, int64_t rev, const json_t *patch, json_t **out,
+	    struct app_error *err);
+int	app_record_list(struct app *a, const struct app_actor *u, const char *type,
+	    const struct app_case_query *q, json_t **out, struct app_error *err);
+int	app_record_history(struct app *a, const struct app_actor *u, const char *type,
+	    const char *id, json_t **out, struct app_error *err);
+
 /* ---- cases ------------------------------------------------------------------------ */
 
 /* Register a case from `data` (the fields). `*out` = {"id","short_id","rev"}.

@@ -34,6 +34,68 @@ struct app {
 	size_t			 ndeferred;
 };
 
+/* ---- kinds of records (record.c, case.c) ---- */
+
+#define APP_ACTION_MAX	48
+
+/*
+ * A kind of record: its type (the form id and the store's type column), how messages
+ * name it, the action prefix roles.json uses ("case" → "case.read"), and its hooks.
+ * record.c does everything kinds have in common; a kind adds only its own rules.
+ */
+struct app_kind {
+	const char		*type;		/* "case" */
+	const char		*noun;		/* "case", "tracing request" */
+	const char		*nouns;		/* "cases", "tracing requests" */
+	const char		*act;		/* "case" */
+	const char *const	*summary;	/* fields shown in list rows; NULL-ended */
+	/* Call `cb` for every name in `data` that search and matching should find.
+	 * NULL: the case name fields (record_name_fields). */
+	int	(*names)(const json_t *data, int (*cb)(void *arg, const char *name),
+		    void *arg);
+	/* Rules of the kind, after validation and before sealing, on create (`was` and
+	 * `before` NULL) and update: may refuse (err filled) or set index columns in
+	 * `m` and system fields in `after`. NULL: none. */
+	int	(*check)(struct app *a, const struct app_actor *u,
+		    const struct record_meta *was, const json_t *before,
+		    struct record_meta *m, json_t *after, struct app_error *err);
+	/* Add what the kind computes to a view (deadlines, ...). NULL: nothing. */
+	void	(*view)(struct app *a, const struct record_meta *m, const json_t *data,
+		    json_t *out);
+	/* Status and workflow stage of a new record. */
+	const char		*first_status, *first_stage;
+};
+
+/* The kind of record type `type`, or NULL. */
+const struct app_kind *app_kind_get(const char *type);
+/* How messages name a record of `type` ("case" when unknown). */
+const char *app_kind_noun(const char *type);
+
+extern const struct app_kind app_kind_case;	/* case.c */
+
+/*
+ * What other use cases build on (referrals, matching, workflow):
+ *
+ * app_rec_fetch: the record of kind `k` with id or short id `id` that `u` may do
+ * `action` on; RC_ENOTFOUND (denials audited) when absent or out of reach. `r` is the
+ * caller's (store_record_free).
+ * app_rec_open: unwrap its key into `dk` (caller wipes) and open its body `*data`
+ * (caller decrefs). RC_EINTEGRITY when it was altered.
+ * app_rec_save: in the caller's open transaction, write `after` as the next revision
+ * of record `r` (index columns from `after`, blind keys, sealed body, history entry,
+ * audit row `action` with the changed field ids), without validation or kind rules:
+ * for system-set fields the caller validated. `*out` = {"id","short_id","rev"}.
+ */
+int	app_rec_fetch(struct app *a, const struct app_actor *u, const struct app_kind *k,
+	    const char *id, const char *action, struct store_record *r,
+	    struct app_error *err);
+int	app_rec_open(struct app *a, const struct store_record *r, struct vault_dk *dk,
+	    json_t **data, struct app_error *err);
+int	app_rec_save(struct app *a, const struct app_actor *u, const struct app_kind *k,
+	    const struct store_record *r, const struct vault_dk *dk, const json_t *before,
+	    json_t *after, struct record_meta *m, const char *action, json_t **out,
+	    struct app_error *err);
+
 /* ---- audit (audit.c) ---- */
 
 /* Append one row to the chain inside the caller's open write transaction. `fields`
