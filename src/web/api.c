@@ -293,10 +293,11 @@ api_password_change(struct http_request *req, struct http_response *resp)
 	http_empty(resp, 204);
 }
 
-/* ---- cases -------------------------------------------------------------------------- */
+/* ---- records: cases, and every kind of record the same way ---------------------------
+ * The route's arg is the record type. */
 
 static void
-api_case_list(struct http_request *req, struct http_response *resp)
+api_record_list(struct http_request *req, struct http_response *resp)
 {
 	struct app_case_query q = { 0 };
 	struct app_error err = { 0 };
@@ -313,7 +314,7 @@ api_case_list(struct http_request *req, struct http_response *resp)
 	q.age_band = http_query(req, "age_band");
 	q.concern = http_query(req, "concern");
 	q.location = http_query(req, "location");
-	rc = app_case_list(req->app, &req->actor, &q, &out, &err);
+	rc = app_record_list(req->app, &req->actor, req->route->arg, &q, &out, &err);
 	if (rc != RC_OK)
 		api_query_error(req, resp, rc, &err);
 	else
@@ -322,7 +323,7 @@ api_case_list(struct http_request *req, struct http_response *resp)
 }
 
 static void
-api_case_create(struct http_request *req, struct http_response *resp)
+api_record_create(struct http_request *req, struct http_response *resp)
 {
 	struct app_error err = { 0 };
 	const json_t *data;
@@ -332,27 +333,28 @@ api_case_create(struct http_request *req, struct http_response *resp)
 
 	if (api_body_data(req, resp, &data) != 0)
 		return;
-	rc = app_case_create(req->app, &req->actor, data, &out, &err);
+	rc = app_record_create(req->app, &req->actor, req->route->arg, data, &out, &err);
 	if (rc != RC_OK) {
 		http_app_error(req, resp, rc, &err);
 		goto fail;
 	}
 	http_header_add(resp, "ETag", "\"%" PRId64 "\"", api_rev(out));
 	if ((id = json_get_str(out, "id")) != NULL && id_is_uuid(id))
-		http_header_add(resp, "Location", "/api/v1/cases/%s", id);
+		http_header_add(resp, "Location", "%s/%s", req->path, id);
 	http_data(resp, 201, out);
 fail:
 	json_decref(out);
 }
 
 static void
-api_case_get(struct http_request *req, struct http_response *resp)
+api_record_get(struct http_request *req, struct http_response *resp)
 {
 	struct app_error err = { 0 };
 	json_t *out = NULL;	/* owned */
 	int rc;
 
-	rc = app_case_get(req->app, &req->actor, req->params[0], &out, &err);
+	rc = app_record_get(req->app, &req->actor, req->route->arg, req->params[0], &out,
+	    &err);
 	if (rc != RC_OK) {
 		http_app_error(req, resp, rc, &err);
 		goto fail;
@@ -364,7 +366,7 @@ fail:
 }
 
 static void
-api_case_update(struct http_request *req, struct http_response *resp)
+api_record_update(struct http_request *req, struct http_response *resp)
 {
 	struct app_error err = { 0 };
 	const json_t *data;
@@ -374,7 +376,8 @@ api_case_update(struct http_request *req, struct http_response *resp)
 
 	if (api_if_match(req, resp, &rev) != 0 || api_body_data(req, resp, &data) != 0)
 		return;
-	rc = app_case_update(req->app, &req->actor, req->params[0], rev, data, &out, &err);
+	rc = app_record_update(req->app, &req->actor, req->route->arg, req->params[0], rev,
+	    data, &out, &err);
 	if (rc != RC_OK) {
 		http_app_error(req, resp, rc, &err);
 		goto fail;
@@ -386,9 +389,15 @@ fail:
 }
 
 static void
-api_case_history(struct http_request *req, struct http_response *resp)
+api_record_history(struct http_request *req, struct http_response *resp)
 {
-	api_by_param(req, resp, app_case_history);
+	struct app_error err = { 0 };
+	json_t *out = NULL;	/* owned */
+	int rc;
+
+	rc = app_record_history(req->app, &req->actor, req->route->arg, req->params[0],
+	    &out, &err);
+	api_reply(req, resp, rc, &err, out, 200, 0);
 }
 
 /* ---- forms and audit ------------------------------------------------------------------ */
@@ -514,27 +523,32 @@ api_location_import(struct http_request *req, struct http_response *resp)
 /* ---- the table -------------------------------------------------------------------------- */
 
 static const struct http_route api_table[] = {
-	{ HTTP_GET,    "/healthz",			HTTP_PUBLIC,	api_healthz },
-	{ HTTP_GET,    "/metrics",			HTTP_PUBLIC,	metrics_handle },
+	{ HTTP_GET,    "/healthz",			HTTP_PUBLIC,	api_healthz, NULL },
+	{ HTTP_GET,    "/metrics",			HTTP_PUBLIC,	metrics_handle, NULL },
 	{ HTTP_POST,   "/api/v1/session",		HTTP_PUBLIC | HTTP_BODY_JSON,
-	    api_session_create },
-	{ HTTP_GET,    "/api/v1/session",		0,		api_session_get },
-	{ HTTP_DELETE, "/api/v1/session",		0,		api_session_delete },
-	{ HTTP_POST,   "/api/v1/session/password",	HTTP_BODY_JSON,	api_password_change },
-	{ HTTP_GET,    "/api/v1/cases",			0,		api_case_list },
-	{ HTTP_POST,   "/api/v1/cases",			HTTP_BODY_JSON,	api_case_create },
-	{ HTTP_GET,    "/api/v1/cases/{id}",		0,		api_case_get },
-	{ HTTP_PATCH,  "/api/v1/cases/{id}",		HTTP_BODY_JSON,	api_case_update },
-	{ HTTP_GET,    "/api/v1/cases/{id}/history",	0,		api_case_history },
-	{ HTTP_GET,    "/api/v1/forms/{type}",		0,		api_form_get },
-	{ HTTP_GET,    "/api/v1/audit",			0,		api_audit_list },
-	{ HTTP_GET,    "/api/v1/users",			0,		api_user_list },
-	{ HTTP_POST,   "/api/v1/users",			HTTP_BODY_JSON,	api_user_create },
-	{ HTTP_PATCH,  "/api/v1/users/{id}",		HTTP_BODY_JSON,	api_user_update },
-	{ HTTP_GET,    "/api/v1/agencies",		0,		api_agency_list },
-	{ HTTP_POST,   "/api/v1/agencies",		HTTP_BODY_JSON,	api_agency_create },
-	{ HTTP_GET,    "/api/v1/locations",		0,		api_location_list },
-	{ HTTP_POST,   "/api/v1/locations",		HTTP_BODY_CSV,	api_location_import },
+	    api_session_create, NULL },
+	{ HTTP_GET,    "/api/v1/session",		0,		api_session_get, NULL },
+	{ HTTP_DELETE, "/api/v1/session",		0,		api_session_delete, NULL },
+	{ HTTP_POST,   "/api/v1/session/password",	HTTP_BODY_JSON,	api_password_change, NULL },
+	{ HTTP_GET,    "/api/v1/cases",			0,		api_record_list,
+	    "case" },
+	{ HTTP_POST,   "/api/v1/cases",			HTTP_BODY_JSON,	api_record_create,
+	    "case" },
+	{ HTTP_GET,    "/api/v1/cases/{id}",		0,		api_record_get,
+	    "case" },
+	{ HTTP_PATCH,  "/api/v1/cases/{id}",		HTTP_BODY_JSON,	api_record_update,
+	    "case" },
+	{ HTTP_GET,    "/api/v1/cases/{id}/history",	0,		api_record_history,
+	    "case" },
+	{ HTTP_GET,    "/api/v1/forms/{type}",		0,		api_form_get, NULL },
+	{ HTTP_GET,    "/api/v1/audit",			0,		api_audit_list, NULL },
+	{ HTTP_GET,    "/api/v1/users",			0,		api_user_list, NULL },
+	{ HTTP_POST,   "/api/v1/users",			HTTP_BODY_JSON,	api_user_create, NULL },
+	{ HTTP_PATCH,  "/api/v1/users/{id}",		HTTP_BODY_JSON,	api_user_update, NULL },
+	{ HTTP_GET,    "/api/v1/agencies",		0,		api_agency_list, NULL },
+	{ HTTP_POST,   "/api/v1/agencies",		HTTP_BODY_JSON,	api_agency_create, NULL },
+	{ HTTP_GET,    "/api/v1/locations",		0,		api_location_list, NULL },
+	{ HTTP_POST,   "/api/v1/locations",		HTTP_BODY_CSV,	api_location_import, NULL },
 };
 
 static const struct http_routes api_table_routes = {

@@ -92,6 +92,7 @@ struct http_route {
 	const char		*pattern;	/* "/api/v1/cases/{id}": {x} is one segment */
 	unsigned		 flags;		/* HTTP_PUBLIC | HTTP_BODY_JSON ... */
 	http_handler_fn		 handler;
+	const char		*arg;		/* for the handler: the record type, ... */
 };
 
 /* One table of routes (the API's, the pages', ...); the server tries them in order. */
