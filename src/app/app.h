@@ -103,6 +103,12 @@ int	app_record_create(struct app *a, const struct app_actor *u, const char *type
 	    const json_t *data, json_t **out, struct app_error *err);
 int	app_record_get(struct app *a, const struct app_actor *u, const char *type,
 	    const char *id, json_t **out, struct app_error *err);
+/* The same view as app_record_get, as JSON object text appended to `out`, without
+ * parsing the sealed body (the API's read path); `*rev` its revision. On failure
+ * nothing is appended. `out` may hold plaintext: wipe it when done (buf_wipe). */
+struct buf;
+int	app_record_get_text(struct app *a, const struct app_actor *u, const char *type,
+	    const char *id, struct buf *out, int64_t *rev, struct app_error *err);
 int	app_record_update(struct app *a, const struct app_actor *u, const char *type,
 	    const char *id, int64_t rev, const json_t *patch, json_t **out,
 	    struct app_error *err);

@@ -57,6 +57,7 @@ token_hash(const struct app *a, const char *kind, const uint8_t *raw, size_t n,
 static int
 token_decode(const char *token, uint8_t raw[TOKEN_BYTES])
 {
+	char again[APP_TOKEN_SIZE];
 	size_t n = 0;
 
 	if (token == NULL || strlen(token) != APP_TOKEN_SIZE - 1)
@@ -64,6 +65,14 @@ token_decode(const char *token, uint8_t raw[TOKEN_BYTES])
 	if (sodium_base642bin(raw, TOKEN_BYTES, token, APP_TOKEN_SIZE - 1, NULL, &n, NULL,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || n != TOKEN_BYTES)
 		return -1;
+	/* one string per token: libsodium's decoder lets bytes >= 0x80 and unused low
+	 * bits through, so only the canonical encoding of what was decoded is ours */
+	sodium_bin2base64(again, sizeof(again), raw, TOKEN_BYTES,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (sodium_memcmp(again, token, APP_TOKEN_SIZE - 1) != 0) {
+		sodium_memzero(raw, TOKEN_BYTES);
+		return -1;
+	}
 	return 0;
 }
 

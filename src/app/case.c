@@ -21,12 +21,11 @@ static const char *const case_summary[] = {
 /* While the case waits for its initial assessment: when it is due, and whether it is
  * late. */
 static void
-case_view(struct app *a, const struct record_meta *m, const json_t *data, json_t *out)
+case_view(struct app *a, const struct record_meta *m, json_t *out)
 {
 	char ts[CLOCK_ISO_SIZE];
 
 	(void)a;
-	(void)data;
 	if (strcmp(m->workflow, "new") == 0 && strcmp(m->status, "open") == 0) {
 		int64_t due = m->created_at + deadline_response(m->risk_level);
 

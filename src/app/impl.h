@@ -59,9 +59,9 @@ struct app_kind {
 	int	(*check)(struct app *a, const struct app_actor *u,
 		    const struct record_meta *was, const json_t *before,
 		    struct record_meta *m, json_t *after, struct app_error *err);
-	/* Add what the kind computes to a view (deadlines, ...). NULL: nothing. */
-	void	(*view)(struct app *a, const struct record_meta *m, const json_t *data,
-		    json_t *out);
+	/* Add what the kind computes to a view (deadlines, ...) from the index columns
+	 * alone: the fast read path never parses the body. NULL: nothing. */
+	void	(*view)(struct app *a, const struct record_meta *m, json_t *out);
 	/* Status and workflow stage of a new record. */
 	const char		*first_status, *first_stage;
 };

@@ -67,10 +67,12 @@ rec_seal_json(const struct vault_dk *dk, const char *id, const char *type, int64
 	return rc;
 }
 
-/* Open a sealed JSON object. RC_EINTEGRITY when it fails authentication. */
+/* Open a sealed text: `*out` (NUL-terminated, `*outn` bytes) is malloc'd and holds
+ * plaintext: the caller wipes and frees it. RC_EINTEGRITY when it fails
+ * authentication. */
 static int
-rec_unseal_json(const struct vault_dk *dk, const char *id, const char *type,
-    int64_t rev, const uint8_t *in, size_t n, json_t **out)
+rec_unseal_text(const struct vault_dk *dk, const char *id, const char *type,
+    int64_t rev, const uint8_t *in, size_t n, char **out, size_t *outn)
 {
 	char ad[VAULT_AD_MAX];
 	uint8_t *plain;
@@ -78,22 +80,44 @@ rec_unseal_json(const struct vault_dk *dk, const char *id, const char *type,
 	int rc;
 
 	*out = NULL;
+	*outn = 0;
 	if ((adlen = vault_ad(ad, id, type, rev)) == 0)
 		return RC_EINTERNAL;
 	if (n < VAULT_SEAL_OVERHEAD)
 		return RC_EINTEGRITY;
 	if ((plain = malloc(n - VAULT_SEAL_OVERHEAD + 1)) == NULL)
 		return RC_ENOMEM;
-	if ((rc = vault_unseal(dk, ad, adlen, in, n, plain)) == RC_OK) {
-		*out = json_loadb((const char *)plain, n - VAULT_SEAL_OVERHEAD, 0, NULL);
-		if (*out == NULL || !json_is_object(*out)) {
-			json_decref(*out);
-			*out = NULL;
-			rc = RC_EINTEGRITY;
-		}
+	if ((rc = vault_unseal(dk, ad, adlen, in, n, plain)) != RC_OK) {
+		sodium_memzero(plain, n - VAULT_SEAL_OVERHEAD);
+		free(plain);
+		return rc;
 	}
-	sodium_memzero(plain, n - VAULT_SEAL_OVERHEAD);
-	free(plain);
+	plain[n - VAULT_SEAL_OVERHEAD] = '\0';
+	*out = (char *)plain;
+	*outn = n - VAULT_SEAL_OVERHEAD;
+	return RC_OK;
+}
+
+/* Open a sealed JSON object. RC_EINTEGRITY when it fails authentication. */
+static int
+rec_unseal_json(const struct vault_dk *dk, const char *id, const char *type,
+    int64_t rev, const uint8_t *in, size_t n, json_t **out)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if ((rc = rec_unseal_text(dk, id, type, rev, in, n, &text, &len)) != RC_OK)
+		return rc;
+	*out = json_loadb(text, len, 0, NULL);
+	if (*out == NULL || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		rc = RC_EINTEGRITY;
+	}
+	sodium_memzero(text, len);
+	free(text);
 	return rc;
 }
 
@@ -221,17 +245,12 @@ app_location_exists(void *arg, const char *code)
 	return store_location_exists(((struct app *)arg)->store, code) == 1;
 }
 
-/* The fields of `data` that `u` may see, with the record's metadata. */
+/* The record's metadata as every view starts: from the index columns alone. */
 static json_t *
-rec_view(struct app *a, const struct app_actor *u, const struct app_kind *k,
-    const struct record_meta *m, const json_t *data, int full)
+rec_meta_view(struct app *a, const struct app_kind *k, const struct record_meta *m)
 {
-	const char *const *summary = k->summary;
-	const struct form *f = forms_get(a->forms, k->type);
 	char ts[CLOCK_ISO_SIZE], owner[64];
-	const char *key;
-	json_t *out, *v;
-	size_t i;
+	json_t *out;
 
 	if ((out = json_object()) == NULL)
 		return NULL;
@@ -247,24 +266,47 @@ rec_view(struct app *a, const struct app_actor *u, const struct app_kind *k,
 	clock_iso(m->updated_at, ts);
 	json_object_set_new(out, "updated_at", json_string(ts));
 	if (k->view != NULL)
-		k->view(a, m, data, out);
+		k->view(a, m, out);
 	app_username(a, m->owner_id, owner);
 	if (owner[0] != '\0')
 		json_object_set_new(out, "owned_by", json_string(owner));
-	json_object_foreach((json_t *)data, key, v) {
-		const struct form_field *fld = form_field_find(f, key);
+	return out;
+}
 
-		if (fld == NULL || !policy_field_visible(a->policy, &u->pu, fld->sensitivity))
-			continue;
-		if (!full) {
-			for (i = 0; summary[i] != NULL; i++)
-				if (strcmp(summary[i], key) == 0)
-					break;
-			if (summary[i] == NULL)
-				continue;
-		}
-		json_object_set(out, key, v);
-	}
+/* 1 when field `key` of the record goes into the view of `u`: a field of the form
+ * that `u`'s role may see, in the summary unless `full`, and not a metadata name
+ * (`meta`: the index columns win). */
+static int
+rec_field_shown(struct app *a, const struct app_actor *u, const struct app_kind *k,
+    const json_t *meta, const char *key, int full)
+{
+	const struct form_field *fld = form_field_find(forms_get(a->forms, k->type), key);
+	size_t i;
+
+	if (fld == NULL || !policy_field_visible(a->policy, &u->pu, fld->sensitivity) ||
+	    json_object_get(meta, key) != NULL)
+		return 0;
+	if (full)
+		return 1;
+	for (i = 0; k->summary[i] != NULL; i++)
+		if (strcmp(k->summary[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* The fields of `data` that `u` may see, with the record's metadata. */
+static json_t *
+rec_view(struct app *a, const struct app_actor *u, const struct app_kind *k,
+    const struct record_meta *m, const json_t *data, int full)
+{
+	const char *key;
+	json_t *out, *v;
+
+	if ((out = rec_meta_view(a, k, m)) == NULL)
+		return NULL;
+	json_object_foreach((json_t *)data, key, v)
+		if (rec_field_shown(a, u, k, out, key, full))
+			json_object_set(out, key, v);
 	return out;
 }
 
@@ -508,6 +550,118 @@ app_record_get(struct app *a, const struct app_actor *u, const char *type,
 	audit_note(a, u, act, r.m.id, NULL, rc == RC_OK ? "ok" : rc_name(rc));
 	vault_dk_wipe(&dk);
 	json_decref(data);
+	store_record_free(&r);
+	return rc;
+}
+
+/* Splicing the members `u` may see after the metadata text. */
+struct splice_ctx {
+	struct app		*a;
+	const struct app_actor	*u;
+	const struct app_kind	*k;
+	const json_t		*meta;
+	struct buf		*out;
+};
+
+static int
+splice_member(void *arg, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	struct splice_ctx *c = arg;
+	char name[96];
+
+	/* field ids are short and plain; anything else is no field to show */
+	if (klen == 0 || klen >= sizeof(name) || memchr(key, '\\', klen) != NULL)
+		return 0;
+	memcpy(name, key, klen);
+	name[klen] = '\0';
+	if (!rec_field_shown(c->a, c->u, c->k, c->meta, name, 1))
+		return 0;
+	if (buf_printf(c->out, ",\"%s\":", name) != 0 ||
+	    buf_append(c->out, val, vlen) != 0)
+		return RC_ENOMEM;
+	return 0;
+}
+
+int
+app_record_get_text(struct app *a, const struct app_actor *u, const char *type,
+    const char *id, struct buf *out, int64_t *rev, struct app_error *err)
+{
+	const struct app_kind *k;
+	struct store_record r = { 0 };
+	struct splice_ctx c = { 0 };
+	struct vault_dk dk;
+	char act[APP_ACTION_MAX], *text = NULL, *mtext = NULL;
+	size_t len = 0, mlen, start = out->len;
+	json_t *meta = NULL;
+	int rc;
+
+	if ((k = kind_or_fail(type, err)) == NULL)
+		return RC_ENOTFOUND;
+	kact(k, "read", act);
+	if ((rc = app_rec_fetch(a, u, k, id, act, &r, err)) != RC_OK)
+		return rc;
+	rc = vault_dk_unwrap(a->vault, r.m.id, r.dk, r.dk_len, &dk);
+	if (rc == RC_OK)
+		rc = rec_unseal_text(&dk, r.m.id, r.m.type, r.m.rev, r.body, r.body_len,
+		    &text, &len);
+	vault_dk_wipe(&dk);
+	if (rc == RC_EINTEGRITY) {
+		log_error("record %s rev %lld failed authentication", r.m.id,
+		    (long long)r.m.rev);
+		rc = app_fail(err, rc, "%s %s failed its integrity check: the sealed data "
+		    "was altered or the key does not match; nothing was returned",
+		    k->noun, r.m.short_id);
+		goto out;
+	}
+	if (rc != RC_OK) {
+		rc = app_fail(err, rc, "cannot open %s %s", k->noun, r.m.short_id);
+		goto out;
+	}
+	if ((meta = rec_meta_view(a, k, &r.m)) == NULL ||
+	    (mtext = json_dump_compact(meta)) == NULL) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	mlen = strlen(mtext);
+	c.a = a;
+	c.u = u;
+	c.k = k;
+	c.meta = meta;
+	c.out = out;
+	/* the metadata object without its closing brace, the members, the brace */
+	if (mlen < 2 || buf_append(out, mtext, mlen - 1) != 0) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	rc = json_members(text, len, splice_member, &c);
+	if (rc == RC_EINVALID) {
+		log_error("record %s rev %lld: body is not a JSON object", r.m.id,
+		    (long long)r.m.rev);
+		rc = app_fail(err, RC_EINTEGRITY, "%s %s could not be read", k->noun,
+		    r.m.short_id);
+		goto out;
+	}
+	if (rc != RC_OK || buf_putc(out, '}') != 0) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	*rev = r.m.rev;
+out:
+	if (rc != RC_OK) {
+		/* nothing half-written stays behind */
+		if (out->p != NULL) {
+			sodium_memzero(out->p + start, out->len - start);
+			out->len = start;
+			out->p[start] = '\0';
+		}
+	}
+	audit_note(a, u, act, r.m.id, NULL, rc == RC_OK ? "ok" : rc_name(rc));
+	if (text != NULL) {
+		sodium_memzero(text, len);
+		free(text);
+	}
+	free(mtext);
+	json_decref(meta);
 	store_record_free(&r);
 	return rc;
 }

@@ -85,3 +85,112 @@ json_dump_compact(const json_t *j)
 {
 	return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
+
+/* ---- walking members without a parse -------------------------------------------- */
+
+static size_t
+skip_ws(const char *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The index just past the string starting at s[i] == '"', or 0 when unterminated. */
+static size_t
+skip_string(const char *s, size_t n, size_t i)
+{
+	for (i++; i < n; i++) {
+		if (s[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (s[i] == '"')
+			return i + 1;
+		if ((unsigned char)s[i] < 0x20)
+			return 0;
+	}
+	return 0;
+}
+
+/* The index just past the value starting at s[i], or 0 when malformed. */
+static size_t
+skip_value(const char *s, size_t n, size_t i)
+{
+	int depth = 0;
+
+	if (i >= n)
+		return 0;
+	if (s[i] == '"')
+		return skip_string(s, n, i);
+	if (s[i] != '{' && s[i] != '[') {
+		size_t start = i;
+
+		/* literals and numbers: up to the next delimiter */
+		while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
+		    s[i] != '\t' && s[i] != '\n' && s[i] != '\r') {
+			if (strchr("0123456789+-.eEtrufalsn", s[i]) == NULL)
+				return 0;
+			i++;
+		}
+		return i > start ? i : 0;
+	}
+	for (; i < n; i++) {
+		switch (s[i]) {
+		case '"':
+			if ((i = skip_string(s, n, i)) == 0)
+				return 0;
+			i--;
+			break;
+		case '{':
+		case '[':
+			if (++depth > JSON_DEPTH_MAX)
+				return 0;
+			break;
+		case '}':
+		case ']':
+			if (--depth == 0)
+				return i + 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+int
+json_members(const char *s, size_t n,
+    int (*cb)(void *arg, const char *key, size_t klen, const char *val, size_t vlen),
+    void *arg)
+{
+	size_t i = skip_ws(s, n, 0), k, kend, v, vend;
+	int rc;
+
+	if (i >= n || s[i] != '{')
+		return RC_EINVALID;
+	i = skip_ws(s, n, i + 1);
+	if (i < n && s[i] == '}')
+		return skip_ws(s, n, i + 1) == n ? RC_OK : RC_EINVALID;
+	for (;;) {
+		if (i >= n || s[i] != '"' || (kend = skip_string(s, n, i)) == 0)
+			return RC_EINVALID;
+		k = i + 1;
+		i = skip_ws(s, n, kend);
+		if (i >= n || s[i] != ':')
+			return RC_EINVALID;
+		v = skip_ws(s, n, i + 1);
+		if ((vend = skip_value(s, n, v)) == 0)
+			return RC_EINVALID;
+		if ((rc = cb(arg, s + k, kend - 1 - k, s + v, vend - v)) != 0)
+			return rc;
+		i = skip_ws(s, n, vend);
+		if (i < n && s[i] == ',') {
+			i = skip_ws(s, n, i + 1);
+			continue;
+		}
+		if (i < n && s[i] == '}')
+			return skip_ws(s, n, i + 1) == n ? RC_OK : RC_EINVALID;
+		return RC_EINVALID;
+	}
+}

@@ -260,6 +260,32 @@ http_body(struct http_response *resp, unsigned status, const char *content_type,
 		resp->failed = 1;
 }
 
+int
+http_body_begin(struct http_response *resp, unsigned status, const char *content_type,
+    const char *start)
+{
+	buf_reset(&resp->body);
+	resp->status = status;
+	resp->content_type = content_type;
+	return http_body_append(resp, start);
+}
+
+struct buf *
+http_body_buf(struct http_response *resp)
+{
+	return &resp->body;
+}
+
+int
+http_body_append(struct http_response *resp, const char *s)
+{
+	if (buf_puts(&resp->body, s) != 0) {
+		resp->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
 /* {"error":{"code","message","fields":fields}}; steals `fields` (may be NULL). */
 static void
 http_error_fields(struct http_response *resp, unsigned status, const char *code,

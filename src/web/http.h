@@ -197,6 +197,13 @@ void	http_redirect(struct http_response *resp, const char *location);
 /* No body (204, ...). */
 void	http_empty(struct http_response *resp, unsigned status);
 /* A body of `n` bytes with a literal content type. */
+/* A body written in pieces: begin with `start` (replacing any body), write into
+ * http_body_buf(), append more. Each returns 0, or -1 when out of memory (then the
+ * answer is a 500). Errors set later (http_error...) replace the body. */
+int	http_body_begin(struct http_response *resp, unsigned status,
+	    const char *content_type, const char *start);
+struct buf *http_body_buf(struct http_response *resp);
+int	http_body_append(struct http_response *resp, const char *s);
 void	http_body(struct http_response *resp, unsigned status, const char *content_type,
 	    const void *p, size_t n);
 /* {"error":{"code","message","fields":{}}}; replaces whatever the response held. */

@@ -98,6 +98,13 @@ check "user returned" test "$(jout .data.user.username)" = a.cw
 check "role returned" test "$(jout .data.user.role)" = caseworker
 check "no password hash in the login answer" sh -c "! grep -qi -e argon2 -e password '$OUT'"
 header_is Cache-Control no-store
+# one string per token: other spellings of the same bytes are not the token
+last=${A_CW: -1}
+case $last in A) alt=B ;; *) alt=A ;; esac
+expect_http 401 "a token with its last character changed" "${A_CW%?}$alt" GET /api/v1/session
+expect_http 401 "a token with a byte above 0x7f in it" "${A_CW%?}$(printf '\xc3')" \
+    GET /api/v1/session
+expect_http 200 "the token itself still works" "$A_CW" GET /api/v1/session
 expect_http 200 "GET /api/v1/session" "$A_CW" GET /api/v1/session
 check "current user is a.cw" test "$(jout '.data.username // .data.user.username')" = a.cw
 bad_login 401 "wrong password" a.cw "bad-guess-0" && is_error "wrong password"

@@ -4,7 +4,8 @@
  *
  * Checks: never crashes or leaks; RC_OK exactly when `*out` is set, and then an object
  * no deeper than the limit that survives a dump and reparse unchanged; a refusal always
- * says why.
+ * says why. json_members() on the raw bytes never crashes, and on the dump of an
+ * object finds every member, each value text parsing to the member's value.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,41 @@ json_depth(const json_t *j)
 	return 0;
 }
 
+static int
+ignore_member(void *arg, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	(void)arg;
+	(void)key;
+	(void)klen;
+	(void)val;
+	(void)vlen;
+	return 0;
+}
+
+struct members_ctx {
+	const json_t	*obj;
+	size_t		 seen;
+};
+
+static int
+check_member(void *arg, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	struct members_ctx *c = arg;
+	json_t *k, *v;
+
+	/* the key as written decodes through jansson as a string */
+	if ((k = json_loadb(key - 1, klen + 2, JSON_DECODE_ANY, NULL)) == NULL ||
+	    !json_is_string(k))
+		abort();
+	v = json_loadb(val, vlen, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	if (v == NULL || !json_equal(v, json_object_get(c->obj, json_string_value(k))))
+		abort();
+	json_decref(v);
+	json_decref(k);
+	c->seen++;
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,6 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char msg[256], *text;
 	int rc, want_object;
 
+	(void)json_members((const char *)data, size, ignore_member, NULL);
 	for (want_object = 0; want_object <= 1; want_object++) {
 		msg[0] = '\0';
 		rc = json_parse_bounded((const char *)data, size, FUZZ_MAX_BYTES,
@@ -75,6 +112,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (again == NULL || !json_equal(j, again))
 				abort();
 			json_decref(again);
+			if (json_is_object(j)) {
+				struct members_ctx mc = { j, 0 };
+
+				if (json_members(text, strlen(text), check_member, &mc) !=
+				    RC_OK || mc.seen != json_object_size(j))
+					abort();
+			}
 			free(text);
 		}
 		json_decref(j);
