@@ -143,7 +143,7 @@ FUZZ_SECONDS ?= 10
 # Any crash, leak, timeout or sanitizer report fails; its input is left in
 # build/fuzz/artifacts/ and the log in build/fuzz/NAME.log.
 FUZZ_CC	   ?= clang
-FUZZ_NAMES  = json form formdef names locations http_form pages_form policy mo
+FUZZ_NAMES  = json form formdef names locations http_form pages_form policy mo package
 FUZZ_SAN    = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	      -fno-omit-frame-pointer
 FUZZ_CFLAGS = $(STD) $(WARN) -O1 -g $(FUZZ_SAN) -Isrc -Ibuild/gen $(PKG_CFLAGS)

@@ -26,7 +26,7 @@ enum vault_purpose {
 	VAULT_BLIND = 2,	/* blind index of name tokens */
 	VAULT_AUDIT = 3,	/* audit chain */
 	VAULT_SESSIONS = 4,	/* session token hashing */
-	VAULT_TRANSFER = 5,	/* transfer signing seed */
+	VAULT_TRANSFER = 5,	/* instance identity seeds: see package.h */
 	VAULT__MAX
 };
 
