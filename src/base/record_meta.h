@@ -27,6 +27,10 @@ struct record_meta {
 	char	location_code[32];	/* P-code of location_current */
 	char	owner_id[ID_SIZE];	/* user responsible */
 	char	agency_id[ID_SIZE];	/* agency of the owner */
+	/* the record this one belongs to or points at: the case of a VoT record or of a
+	 * referral, the original of a duplicate, the case a transfer created; or "" */
+	char	link_id[ID_SIZE];
+	char	peer_agency_id[ID_SIZE]; /* receiving agency of a referral/transfer; "" */
 	int64_t	created_at;
 	int64_t	updated_at;
 	int64_t	flags;			/* RECORD_FLAG_* */

@@ -55,13 +55,34 @@ enum stmt {
 	STMT_CASELOAD,
 	STMT_SESSION_USER,
 	STMT_WRITE_LOCK,
+	STMT_DOC_INSERT,
+	STMT_DOC_PUT,
+	STMT_DOC_GET,
+	STMT_DOC_DELETE,
+	STMT_DOC_DELETE_REF,
 	STMT__MAX
+};
+
+/* The columns store_record_count_by may group by; store.c maps the names of store.h
+ * to these, each backend has one SQL expression per id and nothing else reaches SQL. */
+enum group_col {
+	GROUP_TYPE,
+	GROUP_STATUS,
+	GROUP_WORKFLOW,
+	GROUP_RISK_LEVEL,
+	GROUP_SEX,
+	GROUP_AGE_BAND,
+	GROUP_NATIONALITY,
+	GROUP_LOCATION_CODE,	/* or its first location_len characters */
+	GROUP_AGENCY_ID,
+	GROUP_UASC,		/* flags & RECORD_FLAG_UASC: 1 or 0 */
+	GROUP__MAX
 };
 
 /* One function per store.h call (store_open and store_record_free excepted). */
 struct store_ops {
 	void (*close)(struct store *s);
-	int (*migrate)(struct store *s);
+	int (*migrate)(struct store *s, int upto);	/* migrations 1..upto only */
 	int (*schema_version)(struct store *s);
 	int (*begin)(struct store *s);
 	int (*commit)(struct store *s);
@@ -78,6 +99,10 @@ struct store_ops {
 	int (*record_erase)(struct store *s, const char *record_id);
 	int (*record_list)(struct store *s, const struct store_filter *f, int64_t *total,
 	    store_record_cb cb, void *arg);
+	/* f and the groups checked by store.c */
+	int (*record_count_by)(struct store *s, const struct store_filter *f, const enum
+	    group_col *group, size_t ngroup, int location_len, int (*cb)(void *arg, const
+	    struct store_count_row *row), void *arg);
 	int (*caseload)(struct store *s, const char *type, const char *agency_id, const
 	    char *owner_id, const int64_t due[4], int64_t now, int (*cb)(void *arg, const
 	    struct store_caseload_row *row), void *arg);
@@ -121,6 +146,15 @@ struct store_ops {
 	    *total, int (*cb)(void *arg, struct store_audit *row), void *arg);
 	int (*audit_walk)(struct store *s, int (*cb)(void *arg, struct store_audit *row),
 	    void *arg);
+	/* documents and filters checked by store.c */
+	int (*doc_insert)(struct store *s, const struct store_doc *d);
+	int (*doc_put)(struct store *s, const struct store_doc *d);
+	int (*doc_get)(struct store *s, const char *kind, const char *id, struct store_doc
+	    *out);
+	int (*doc_delete)(struct store *s, const char *kind, const char *id);
+	int (*doc_delete_ref)(struct store *s, const char *kind, const char *ref);
+	int (*doc_list)(struct store *s, const struct store_doc_filter *f, int64_t *total,
+	    store_doc_cb cb, void *arg);
 	const char *(*path)(const struct store *s);
 };
 
@@ -138,5 +172,8 @@ const char *pg_store_sql(int id);
 /* How many migrations each backend has (they must agree). */
 int	sqlite_store_migration_count(void);
 int	pg_store_migration_count(void);
+
+/* Apply the migrations not yet applied up to `version` only (tests: an old schema). */
+int	store_migrate_upto(struct store *s, int version);
 
 #endif

@@ -3,8 +3,9 @@
  *
  * One connection per handle; each statement of pg_sql[] is prepared on it once
  * (PQprepare) and run with PQexecPrepared. BYTEA parameters go in binary format;
- * results come as text, BYTEA decoded with PQunescapeBytea. Only the list queries are
- * composed, and only from the literal fragments in this file; every value is bound.
+ * results come as text, BYTEA decoded with PQunescapeBytea. Only the list and count
+ * queries are composed, and only from the literal fragments in this file (group columns
+ * from group_sql[]); every value is bound.
  *
  * store_begin opens a transaction and takes one transaction-scoped advisory lock, the
  * equivalent of SQLite's BEGIN IMMEDIATE: write transactions of every process run one
@@ -28,7 +29,10 @@
 #define RECORD_COLS \
 	"r.id, r.type, r.short_id, r.rev, r.status, r.workflow, r.risk_level, r.sex, " \
 	"r.age_band, r.nationality, r.location_code, r.owner_id, r.agency_id, " \
-	"r.created_at, r.updated_at, r.flags, d.wrapped, r.body"
+	"r.created_at, r.updated_at, r.flags, r.link_id, r.peer_agency_id, d.wrapped, " \
+	"r.body"
+
+#define DOC_COLS "kind, id, ref, owner_id, agency_id, at, body, updated_at"
 
 #define AUDIT_COLS \
 	"seq, at, user_id, agency_id, action, record_id, fields, outcome, prev_hash, hash"
@@ -52,8 +56,9 @@ static const char *const pg_sql[STMT__MAX] = {
 	[STMT_RECORD_INSERT] =
 	    "INSERT INTO records (id, type, short_id, rev, status, workflow, risk_level, "
 	    "sex, age_band, nationality, location_code, owner_id, agency_id, created_at, "
-	    "updated_at, flags, body) VALUES "
-	    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+	    "updated_at, flags, body, link_id, peer_agency_id) VALUES "
+	    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+	    "$18, $19)",
 	[STMT_RECORD_DK_INSERT] =
 	    "INSERT INTO record_dk (record_id, wrapped) VALUES ($1, $2)",
 	[STMT_RECORD_GET_ID] =
@@ -65,8 +70,8 @@ static const char *const pg_sql[STMT__MAX] = {
 	[STMT_RECORD_UPDATE] =
 	    "UPDATE records SET rev = $3, status = $4, workflow = $5, risk_level = $6, "
 	    "sex = $7, age_band = $8, nationality = $9, location_code = $10, "
-	    "owner_id = $11, agency_id = $12, updated_at = $13, flags = $14, body = $15 "
-	    "WHERE id = $1 AND rev = $2",
+	    "owner_id = $11, agency_id = $12, updated_at = $13, flags = $14, body = $15, "
+	    "link_id = $16, peer_agency_id = $17 WHERE id = $1 AND rev = $2",
 	[STMT_RECORD_REV] = "SELECT rev FROM records WHERE id = $1",
 	[STMT_KEYS_DELETE] = "DELETE FROM record_keys WHERE record_id = $1",
 	[STMT_KEYS_INSERT] =
@@ -144,6 +149,31 @@ static const char *const pg_sql[STMT__MAX] = {
 	    "WHERE type = $1 AND status = 'open' AND ($2::text IS NULL OR agency_id = $2) "
 	    "AND ($3::text IS NULL OR owner_id = $3) GROUP BY owner_id, risk_level "
 	    "ORDER BY owner_id, risk_level",
+	[STMT_DOC_INSERT] =
+	    "INSERT INTO docs (" DOC_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+	[STMT_DOC_PUT] =
+	    "INSERT INTO docs (" DOC_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+	    "ON CONFLICT (kind, id) DO UPDATE SET ref = excluded.ref, "
+	    "owner_id = excluded.owner_id, agency_id = excluded.agency_id, "
+	    "at = excluded.at, body = excluded.body, updated_at = excluded.updated_at",
+	[STMT_DOC_GET] = "SELECT " DOC_COLS " FROM docs WHERE kind = $1 AND id = $2",
+	[STMT_DOC_DELETE] = "DELETE FROM docs WHERE kind = $1 AND id = $2",
+	[STMT_DOC_DELETE_REF] = "DELETE FROM docs WHERE kind = $1 AND ref = $2",
+};
+
+/* The expression of each column store_record_count_by groups by. Text sorts bytewise
+ * (COLLATE "C"), as in SQLite, whatever the database's collation. */
+static const char *const group_sql[GROUP__MAX] = {
+	[GROUP_TYPE] = "r.type COLLATE \"C\"",
+	[GROUP_STATUS] = "r.status COLLATE \"C\"",
+	[GROUP_WORKFLOW] = "r.workflow COLLATE \"C\"",
+	[GROUP_RISK_LEVEL] = "r.risk_level COLLATE \"C\"",
+	[GROUP_SEX] = "r.sex COLLATE \"C\"",
+	[GROUP_AGE_BAND] = "r.age_band COLLATE \"C\"",
+	[GROUP_NATIONALITY] = "r.nationality COLLATE \"C\"",
+	[GROUP_LOCATION_CODE] = "r.location_code COLLATE \"C\"",
+	[GROUP_AGENCY_ID] = "r.agency_id COLLATE \"C\"",
+	[GROUP_UASC] = "(r.flags & 1)",
 };
 
 /* Numbered migrations, the same as sqlite_migrations[] in this dialect; never edit
@@ -198,6 +228,20 @@ static const char *const pg_migrations[] = {
 	"CREATE INDEX audit_record ON audit (record_id, seq);"
 	"CREATE INDEX audit_agency ON audit (agency_id, seq);"
 	"CREATE INDEX audit_user ON audit (user_id, seq);",
+	/* 3: record links and peer agencies; cleartext documents (never child data) */
+	"ALTER TABLE records ADD COLUMN link_id TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE records ADD COLUMN peer_agency_id TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX records_link ON records (type, link_id);"
+	"CREATE INDEX records_peer ON records (type, peer_agency_id, updated_at);"
+	"CREATE INDEX records_created ON records (type, created_at);"
+	"CREATE TABLE docs ("
+	"  kind TEXT NOT NULL, id TEXT NOT NULL, ref TEXT NOT NULL DEFAULT '',"
+	"  owner_id TEXT NOT NULL DEFAULT '', agency_id TEXT NOT NULL DEFAULT '',"
+	"  at BIGINT NOT NULL DEFAULT 0, body TEXT NOT NULL,"
+	"  updated_at BIGINT NOT NULL, PRIMARY KEY (kind, id));"
+	"CREATE INDEX docs_ref ON docs (kind, ref);"
+	"CREATE INDEX docs_owner ON docs (kind, owner_id, at);"
+	"CREATE INDEX docs_agency ON docs (kind, agency_id, at);",
 };
 
 #define MIGRATION_COUNT (sizeof(pg_migrations) / sizeof(pg_migrations[0]))
@@ -221,7 +265,10 @@ static int	pg_store_in_transaction(struct store *);
 
 /* ---- parameters ----------------------------------------------------------------- */
 
-#define PARAMS_MAX	(8 + STORE_KEY_GROUPS_MAX * STORE_KEY_ANY_MAX + 4)
+/* The most a composed query binds: the record filter's fields (17 of them today), the
+ * blind keys, limit and offset, and a location length per group column. */
+#define PARAMS_MAX \
+	(24 + STORE_KEY_GROUPS_MAX * STORE_KEY_ANY_MAX + 2 + STORE_GROUP_MAX)
 
 /* Bound values in order ($1, $2, ...): text, int64 as text, BYTEA in binary. */
 struct params {
@@ -600,13 +647,13 @@ pg_store_schema_version(struct store *s)
 }
 
 static int
-pg_store_migrate(struct store *s)
+pg_store_migrate(struct store *s, int upto)
 {
 	struct params p;
 	int have, v, rc;
 
 	/* under the write lock, so that processes starting together migrate once */
-	for (v = 1; v <= (int)MIGRATION_COUNT; v++) {
+	for (v = 1; v <= (int)MIGRATION_COUNT && v <= upto; v++) {
 		if ((rc = pg_store_begin(s)) != RC_OK)
 			return rc;
 		have = pg_store_schema_version(s);
@@ -717,8 +764,10 @@ record_read_row(const PGresult *res, int row, struct store_record *r)
 	m->created_at = col_int(res, row, 13);
 	m->updated_at = col_int(res, row, 14);
 	m->flags = col_int(res, row, 15);
-	if ((rc = col_blob(res, row, 16, &r->dk, &r->dk_len)) != RC_OK ||
-	    (rc = col_blob(res, row, 17, &r->body, &r->body_len)) != RC_OK) {
+	col_text(res, row, 16, m->link_id, sizeof(m->link_id));
+	col_text(res, row, 17, m->peer_agency_id, sizeof(m->peer_agency_id));
+	if ((rc = col_blob(res, row, 18, &r->dk, &r->dk_len)) != RC_OK ||
+	    (rc = col_blob(res, row, 19, &r->body, &r->body_len)) != RC_OK) {
 		store_record_free(r);
 		return rc;
 	}
@@ -750,6 +799,8 @@ pg_store_record_insert(struct store *s, const struct record_meta *m, const uint8
 	p_int(&p, m->updated_at);
 	p_int(&p, m->flags);
 	p_blob(&p, body, body_len);
+	p_text(&p, m->link_id);
+	p_text(&p, m->peer_agency_id);
 	if ((rc = run_done(s, STMT_RECORD_INSERT, &p)) != RC_OK)
 		return rc;
 	memset(&p, 0, sizeof(p));
@@ -802,6 +853,8 @@ pg_store_record_update(struct store *s, const struct record_meta *m,
 	p_int(&p, m->updated_at);
 	p_int(&p, m->flags);
 	p_blob(&p, body, body_len);
+	p_text(&p, m->link_id);
+	p_text(&p, m->peer_agency_id);
 	if ((rc = run(s, STMT_RECORD_UPDATE, &p, &res)) != RC_OK)
 		return rc;
 	n = changed(res);
@@ -873,7 +926,7 @@ put_param(struct buf *q, int *n)
 static int
 list_where(struct buf *q, struct params *p, const struct store_filter *f)
 {
-	int rc = 0, n = 0;
+	int rc = 0, n = p->n;	/* after any parameters already in p */
 	size_t t, k;
 
 #define FILTER(field, frag) \
@@ -885,6 +938,13 @@ list_where(struct buf *q, struct params *p, const struct store_filter *f)
 	rc |= buf_puts(q, " WHERE r.type = ");
 	rc |= put_param(q, &n);
 	p_text(p, f->type);
+#define SINCE(field, frag) \
+	if (f->field != 0) { \
+		rc |= buf_puts(q, frag); \
+		rc |= put_param(q, &n); \
+		rc |= buf_puts(q, "::bigint"); \
+		p_int(p, f->field); \
+	}
 	FILTER(agency_id, " AND r.agency_id = ")
 	FILTER(owner_id, " AND r.owner_id = ")
 	if (f->location_prefix && *f->location_prefix) {
@@ -893,17 +953,32 @@ list_where(struct buf *q, struct params *p, const struct store_filter *f)
 		rc |= buf_puts(q, "::text)");
 		p_text(p, f->location_prefix);
 	}
+	if (f->peer_or_agency_id && *f->peer_or_agency_id) {
+		/* one value, compared twice */
+		rc |= buf_printf(q, " AND (r.agency_id = $%d OR r.peer_agency_id = $%d)",
+		    n + 1, n + 1);
+		n++;
+		p_text(p, f->peer_or_agency_id);
+	}
 	FILTER(status, " AND r.status = ")
+	FILTER(workflow, " AND r.workflow = ")
 	FILTER(risk_level, " AND r.risk_level = ")
 	FILTER(sex, " AND r.sex = ")
 	FILTER(age_band, " AND r.age_band = ")
+	FILTER(nationality, " AND r.nationality = ")
 	if (f->location_code && *f->location_code) {
 		rc |= buf_puts(q, " AND starts_with(r.location_code, ");
 		rc |= put_param(q, &n);
 		rc |= buf_puts(q, "::text)");
 		p_text(p, f->location_code);
 	}
+	FILTER(link_id, " AND r.link_id = ")
+	FILTER(peer_agency_id, " AND r.peer_agency_id = ")
+	SINCE(updated_since, " AND r.updated_at >= ")
+	SINCE(created_from, " AND r.created_at >= ")
+	SINCE(created_to, " AND r.created_at < ")
 #undef FILTER
+#undef SINCE
 	for (t = 0; t < f->nterms; t++) {
 		rc |= buf_puts(q, " AND r.id IN (SELECT record_id FROM record_keys "
 		    "WHERE key IN (");
@@ -1005,6 +1080,58 @@ pg_store_caseload(struct store *s, const char *type, const char *agency_id,
 			break;
 	}
 	PQclear(res);
+	return rc;
+}
+
+static int
+pg_store_record_count_by(struct store *s, const struct store_filter *f,
+    const enum group_col *group, size_t ngroup, int location_len,
+    int (*cb)(void *arg, const struct store_count_row *row), void *arg)
+{
+	struct store_count_row row;
+	struct buf q = BUF_INIT;
+	struct params p;
+	PGresult *res = NULL;
+	size_t g;
+	int rc = RC_ENOMEM, i, rows;
+
+	/* SELECT the group expressions (from group_sql[]), count, GROUP BY 1, 2 ... */
+	memset(&p, 0, sizeof(p));
+	if (buf_puts(&q, "SELECT ") != 0)
+		goto out;
+	for (g = 0; g < ngroup; g++) {
+		if (group[g] == GROUP_LOCATION_CODE && location_len > 0) {
+			if (buf_printf(&q, "substr(r.location_code, 1, $%d::int) "
+			    "COLLATE \"C\", ", p.n + 1) != 0)
+				goto out;
+			p_int(&p, location_len);
+		} else if (buf_puts(&q, group_sql[group[g]]) != 0 ||
+		    buf_puts(&q, ", ") != 0)
+			goto out;
+	}
+	if (buf_puts(&q, "count(*) FROM records r") != 0 || list_where(&q, &p, f) != RC_OK)
+		goto out;
+	for (g = 0; g < ngroup; g++)
+		if (buf_printf(&q, "%s%zu", g ? ", " : " GROUP BY ", g + 1) != 0)
+			goto out;
+	for (g = 0; g < ngroup; g++)
+		if (buf_printf(&q, "%s%zu", g ? ", " : " ORDER BY ", g + 1) != 0)
+			goto out;
+	if ((rc = run_sql(s, q.p, &p, &res)) != RC_OK)
+		goto out;
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		memset(&row, 0, sizeof(row));
+		for (g = 0; g < ngroup; g++)
+			col_text(res, i, (int)g, row.value[g], sizeof(row.value[g]));
+		row.count = col_int(res, i, (int)ngroup);
+		if ((rc = cb(arg, &row)) != 0)
+			goto out;
+	}
+	rc = RC_OK;
+out:
+	PQclear(res);
+	buf_free(&q);
 	return rc;
 }
 
@@ -1600,6 +1727,198 @@ pg_store_audit_list(struct store *s, const struct store_audit_filter *f, int64_t
 	return rc;
 }
 
+/* ---- documents --------------------------------------------------------------------- */
+
+static void
+doc_params(struct params *p, const struct store_doc *d)
+{
+	memset(p, 0, sizeof(*p));
+	p_text(p, d->kind);
+	p_text(p, d->id);
+	p_text(p, d->ref);
+	p_text(p, d->owner_id);
+	p_text(p, d->agency_id);
+	p_int(p, d->at);
+	p_text(p, d->body);
+	p_int(p, d->updated_at);
+}
+
+static int
+pg_store_doc_insert(struct store *s, const struct store_doc *d)
+{
+	struct params p;
+
+	doc_params(&p, d);
+	return run_done(s, STMT_DOC_INSERT, &p);
+}
+
+static int
+pg_store_doc_put(struct store *s, const struct store_doc *d)
+{
+	struct params p;
+
+	doc_params(&p, d);
+	return run_done(s, STMT_DOC_PUT, &p);
+}
+
+/* The DOC_COLS of row `row`; d->body is malloc'd. */
+static int
+doc_read_row(const PGresult *res, int row, struct store_doc *d)
+{
+	memset(d, 0, sizeof(*d));
+	col_text(res, row, 0, d->kind, sizeof(d->kind));
+	col_text(res, row, 1, d->id, sizeof(d->id));
+	col_text(res, row, 2, d->ref, sizeof(d->ref));
+	col_text(res, row, 3, d->owner_id, sizeof(d->owner_id));
+	col_text(res, row, 4, d->agency_id, sizeof(d->agency_id));
+	d->at = col_int(res, row, 5);
+	if ((d->body = strdup(PQgetvalue(res, row, 6))) == NULL)
+		return RC_ENOMEM;
+	d->updated_at = col_int(res, row, 7);
+	return RC_OK;
+}
+
+static int
+pg_store_doc_get(struct store *s, const char *kind, const char *id,
+    struct store_doc *out)
+{
+	struct params p;
+	PGresult *res;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p_text(&p, kind);
+	p_text(&p, id);
+	if ((rc = run(s, STMT_DOC_GET, &p, &res)) != RC_OK)
+		return rc;
+	rc = PQntuples(res) > 0 ? doc_read_row(res, 0, out) : RC_ENOTFOUND;
+	PQclear(res);
+	return rc;
+}
+
+static int
+pg_store_doc_delete(struct store *s, const char *kind, const char *id)
+{
+	struct params p;
+	PGresult *res;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p_text(&p, kind);
+	p_text(&p, id);
+	if ((rc = run(s, STMT_DOC_DELETE, &p, &res)) != RC_OK)
+		return rc;
+	rc = changed(res) > 0 ? RC_OK : RC_ENOTFOUND;
+	PQclear(res);
+	return rc;
+}
+
+static int
+pg_store_doc_delete_ref(struct store *s, const char *kind, const char *ref)
+{
+	struct params p;
+
+	memset(&p, 0, sizeof(p));
+	p_text(&p, kind);
+	p_text(&p, ref);
+	return run_done(s, STMT_DOC_DELETE_REF, &p);
+}
+
+/* The document list's WHERE, from these literal fragments only, its values into `p`. */
+static int
+doc_where(struct buf *q, struct params *p, const struct store_doc_filter *f)
+{
+	int rc = 0, n = p->n;
+
+	rc |= buf_puts(q, " WHERE kind = ");
+	rc |= put_param(q, &n);
+	p_text(p, f->kind);
+	if (f->ref && *f->ref) {
+		rc |= buf_puts(q, " AND ref = ");
+		rc |= put_param(q, &n);
+		p_text(p, f->ref);
+	}
+	if (f->owner_or_agency) {
+		rc |= buf_printf(q, " AND (owner_id = $%d OR agency_id = $%d)", n + 1,
+		    n + 2);
+		n += 2;
+		p_text(p, f->owner_id);
+		p_text(p, f->agency_id);
+	} else {
+		if (f->owner_id && *f->owner_id) {
+			rc |= buf_puts(q, " AND owner_id = ");
+			rc |= put_param(q, &n);
+			p_text(p, f->owner_id);
+		}
+		if (f->agency_id && *f->agency_id) {
+			rc |= buf_puts(q, " AND agency_id = ");
+			rc |= put_param(q, &n);
+			p_text(p, f->agency_id);
+		}
+	}
+	if (f->at_min != 0) {
+		rc |= buf_puts(q, " AND at >= ");
+		rc |= put_param(q, &n);
+		rc |= buf_puts(q, "::bigint");
+		p_int(p, f->at_min);
+	}
+	if (f->at_max != 0) {
+		rc |= buf_puts(q, " AND at <= ");
+		rc |= put_param(q, &n);
+		rc |= buf_puts(q, "::bigint");
+		p_int(p, f->at_max);
+	}
+	return rc ? RC_ENOMEM : RC_OK;
+}
+
+static int
+pg_store_doc_list(struct store *s, const struct store_doc_filter *f, int64_t *total,
+    store_doc_cb cb, void *arg)
+{
+	struct buf q = BUF_INIT;
+	struct store_doc d;
+	struct params p;
+	PGresult *res = NULL;
+	int rc = RC_ENOMEM, i, rows;
+
+	if (total != NULL) {
+		memset(&p, 0, sizeof(p));
+		if (buf_puts(&q, "SELECT count(*) FROM docs") != 0 ||
+		    doc_where(&q, &p, f) != RC_OK)
+			goto out;
+		if ((rc = run_sql(s, q.p, &p, &res)) != RC_OK)
+			goto out;
+		*total = PQntuples(res) == 1 ? col_int(res, 0, 0) : 0;
+		PQclear(res);
+		res = NULL;
+		buf_reset(&q);
+	}
+	memset(&p, 0, sizeof(p));
+	rc = RC_ENOMEM;
+	/* ids sort bytewise (COLLATE "C"), as in SQLite */
+	if (buf_puts(&q, "SELECT " DOC_COLS " FROM docs") != 0 ||
+	    doc_where(&q, &p, f) != RC_OK ||
+	    buf_printf(&q, " ORDER BY at%s, id COLLATE \"C\" LIMIT $%d OFFSET $%d",
+	    f->descending ? " DESC" : "", p.n + 1, p.n + 2) != 0)
+		goto out;
+	p_int(&p, f->limit);
+	p_int(&p, f->offset);
+	if ((rc = run_sql(s, q.p, &p, &res)) != RC_OK)
+		goto out;
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		if ((rc = doc_read_row(res, i, &d)) != RC_OK)
+			goto out;
+		if ((rc = cb(arg, &d)) != 0)
+			goto out;
+	}
+	rc = RC_OK;
+out:
+	PQclear(res);
+	buf_free(&q);
+	return rc;
+}
+
 /* ---- the table store.c dispatches through ------------------------------------------ */
 
 const char *
@@ -1628,6 +1947,7 @@ static const struct store_ops pg_ops = {
 	.record_keys_set = pg_store_record_keys_set,
 	.record_erase = pg_store_record_erase,
 	.record_list = pg_store_record_list,
+	.record_count_by = pg_store_record_count_by,
 	.caseload = pg_store_caseload,
 	.history_append = pg_store_history_append,
 	.history_list = pg_store_history_list,
@@ -1656,5 +1976,11 @@ static const struct store_ops pg_ops = {
 	.audit_insert = pg_store_audit_insert,
 	.audit_list = pg_store_audit_list,
 	.audit_walk = pg_store_audit_walk,
+	.doc_insert = pg_store_doc_insert,
+	.doc_put = pg_store_doc_put,
+	.doc_get = pg_store_doc_get,
+	.doc_delete = pg_store_doc_delete,
+	.doc_delete_ref = pg_store_doc_delete_ref,
+	.doc_list = pg_store_doc_list,
 	.path = pg_store_path,
 };

@@ -2,8 +2,9 @@
  * sqlite.c — store.h on an embedded SQLite file.
  *
  * WAL with synchronous=FULL: a commit that returned is on disk. Statements come from
- * one table indexed by enum stmt and are prepared once per handle. Only the list query
- * is composed, and only from the literal fragments in this file; every value is bound.
+ * one table indexed by enum stmt and are prepared once per handle. Only the list and
+ * count queries are composed, and only from the literal fragments in this file (group
+ * columns from group_sql[]); every value is bound.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,10 @@
 #define RECORD_COLS \
 	"r.id, r.type, r.short_id, r.rev, r.status, r.workflow, r.risk_level, r.sex, " \
 	"r.age_band, r.nationality, r.location_code, r.owner_id, r.agency_id, " \
-	"r.created_at, r.updated_at, r.flags, d.wrapped, r.body"
+	"r.created_at, r.updated_at, r.flags, r.link_id, r.peer_agency_id, d.wrapped, " \
+	"r.body"
+
+#define DOC_COLS "kind, id, ref, owner_id, agency_id, at, body, updated_at"
 
 #define AUDIT_COLS \
 	"seq, at, user_id, agency_id, action, record_id, fields, outcome, prev_hash, hash"
@@ -42,8 +46,9 @@ static const char *const sqlite_sql[STMT__MAX] = {
 	[STMT_RECORD_INSERT] =
 	    "INSERT INTO records (id, type, short_id, rev, status, workflow, risk_level, "
 	    "sex, age_band, nationality, location_code, owner_id, agency_id, created_at, "
-	    "updated_at, flags, body) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	    "updated_at, flags, body, link_id, peer_agency_id) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+	    "?18, ?19)",
 	[STMT_RECORD_DK_INSERT] =
 	    "INSERT INTO record_dk (record_id, wrapped) VALUES (?1, ?2)",
 	[STMT_RECORD_GET_ID] =
@@ -55,8 +60,8 @@ static const char *const sqlite_sql[STMT__MAX] = {
 	[STMT_RECORD_UPDATE] =
 	    "UPDATE records SET rev = ?3, status = ?4, workflow = ?5, risk_level = ?6, "
 	    "sex = ?7, age_band = ?8, nationality = ?9, location_code = ?10, "
-	    "owner_id = ?11, agency_id = ?12, updated_at = ?13, flags = ?14, body = ?15 "
-	    "WHERE id = ?1 AND rev = ?2",
+	    "owner_id = ?11, agency_id = ?12, updated_at = ?13, flags = ?14, body = ?15, "
+	    "link_id = ?16, peer_agency_id = ?17 WHERE id = ?1 AND rev = ?2",
 	[STMT_RECORD_REV] = "SELECT rev FROM records WHERE id = ?1",
 	[STMT_KEYS_DELETE] = "DELETE FROM record_keys WHERE record_id = ?1",
 	[STMT_KEYS_INSERT] =
@@ -129,6 +134,30 @@ static const char *const sqlite_sql[STMT__MAX] = {
 	    "WHERE type = ?1 AND status = 'open' AND (?2 IS NULL OR agency_id = ?2) "
 	    "AND (?3 IS NULL OR owner_id = ?3) GROUP BY owner_id, risk_level "
 	    "ORDER BY owner_id, risk_level",
+	[STMT_DOC_INSERT] =
+	    "INSERT INTO docs (" DOC_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[STMT_DOC_PUT] =
+	    "INSERT INTO docs (" DOC_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	    "ON CONFLICT (kind, id) DO UPDATE SET ref = excluded.ref, "
+	    "owner_id = excluded.owner_id, agency_id = excluded.agency_id, "
+	    "at = excluded.at, body = excluded.body, updated_at = excluded.updated_at",
+	[STMT_DOC_GET] = "SELECT " DOC_COLS " FROM docs WHERE kind = ?1 AND id = ?2",
+	[STMT_DOC_DELETE] = "DELETE FROM docs WHERE kind = ?1 AND id = ?2",
+	[STMT_DOC_DELETE_REF] = "DELETE FROM docs WHERE kind = ?1 AND ref = ?2",
+};
+
+/* The expression of each column store_record_count_by groups by. */
+static const char *const group_sql[GROUP__MAX] = {
+	[GROUP_TYPE] = "r.type",
+	[GROUP_STATUS] = "r.status",
+	[GROUP_WORKFLOW] = "r.workflow",
+	[GROUP_RISK_LEVEL] = "r.risk_level",
+	[GROUP_SEX] = "r.sex",
+	[GROUP_AGE_BAND] = "r.age_band",
+	[GROUP_NATIONALITY] = "r.nationality",
+	[GROUP_LOCATION_CODE] = "r.location_code",
+	[GROUP_AGENCY_ID] = "r.agency_id",
+	[GROUP_UASC] = "(r.flags & 1)",
 };
 
 /* Numbered migrations; never edit one that has shipped, add the next. */
@@ -183,6 +212,20 @@ static const char *const sqlite_migrations[] = {
 	"CREATE INDEX audit_record ON audit (record_id, seq);"
 	"CREATE INDEX audit_agency ON audit (agency_id, seq);"
 	"CREATE INDEX audit_user ON audit (user_id, seq);",
+	/* 3: record links and peer agencies; cleartext documents (never child data) */
+	"ALTER TABLE records ADD COLUMN link_id TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE records ADD COLUMN peer_agency_id TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX records_link ON records (type, link_id);"
+	"CREATE INDEX records_peer ON records (type, peer_agency_id, updated_at);"
+	"CREATE INDEX records_created ON records (type, created_at);"
+	"CREATE TABLE docs ("
+	"  kind TEXT NOT NULL, id TEXT NOT NULL, ref TEXT NOT NULL DEFAULT '',"
+	"  owner_id TEXT NOT NULL DEFAULT '', agency_id TEXT NOT NULL DEFAULT '',"
+	"  at INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL, PRIMARY KEY (kind, id));"
+	"CREATE INDEX docs_ref ON docs (kind, ref);"
+	"CREATE INDEX docs_owner ON docs (kind, owner_id, at);"
+	"CREATE INDEX docs_agency ON docs (kind, agency_id, at);",
 };
 
 #define MIGRATION_COUNT (sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]))
@@ -380,14 +423,14 @@ sqlite_store_schema_version(struct store *s)
 }
 
 static int
-sqlite_store_migrate(struct store *s)
+sqlite_store_migrate(struct store *s, int upto)
 {
 	sqlite3_stmt *st;
 	int have, v, rc;
 
 	if ((have = sqlite_store_schema_version(s)) < -1)
 		return RC_EIO;
-	for (v = have < 0 ? 1 : have + 1; v <= (int)MIGRATION_COUNT; v++) {
+	for (v = have < 0 ? 1 : have + 1; v <= (int)MIGRATION_COUNT && v <= upto; v++) {
 		if ((rc = sqlite_store_begin(s)) != RC_OK)
 			return rc;
 		if (sqlite3_exec(S(s)->db, sqlite_migrations[v - 1], NULL, NULL, NULL) !=
@@ -462,8 +505,10 @@ record_read_row(sqlite3_stmt *st, struct store_record *r)
 	m->created_at = sqlite3_column_int64(st, 13);
 	m->updated_at = sqlite3_column_int64(st, 14);
 	m->flags = sqlite3_column_int64(st, 15);
-	if ((rc = col_blob(st, 16, &r->dk, &r->dk_len)) != RC_OK ||
-	    (rc = col_blob(st, 17, &r->body, &r->body_len)) != RC_OK) {
+	col_text(st, 16, m->link_id, sizeof(m->link_id));
+	col_text(st, 17, m->peer_agency_id, sizeof(m->peer_agency_id));
+	if ((rc = col_blob(st, 18, &r->dk, &r->dk_len)) != RC_OK ||
+	    (rc = col_blob(st, 19, &r->body, &r->body_len)) != RC_OK) {
 		store_record_free(r);
 		return rc;
 	}
@@ -496,6 +541,8 @@ sqlite_store_record_insert(struct store *s, const struct record_meta *m, const u
 	sqlite3_bind_int64(st, 15, m->updated_at);
 	sqlite3_bind_int64(st, 16, m->flags);
 	bind_blob(st, 17, body, body_len);
+	bind_text(st, 18, m->link_id);
+	bind_text(st, 19, m->peer_agency_id);
 	if ((rc = step_done(s, st)) != RC_OK)
 		return rc;
 	if ((st = stmt(s, STMT_RECORD_DK_INSERT)) == NULL)
@@ -552,6 +599,8 @@ sqlite_store_record_update(struct store *s, const struct record_meta *m, int64_t
 	sqlite3_bind_int64(st, 13, m->updated_at);
 	sqlite3_bind_int64(st, 14, m->flags);
 	bind_blob(st, 15, body, body_len);
+	bind_text(st, 16, m->link_id);
+	bind_text(st, 17, m->peer_agency_id);
 	if ((rc = step_done(s, st)) != RC_OK)
 		return rc;
 	if (sqlite3_changes(S(s)->db) == 1)
@@ -626,16 +675,32 @@ list_where(struct buf *q, const struct store_filter *f)
 		rc |= buf_puts(q, " AND r.owner_id = ?");
 	if (f->location_prefix && *f->location_prefix)
 		rc |= buf_puts(q, " AND substr(r.location_code, 1, length(?)) = ?");
+	if (f->peer_or_agency_id && *f->peer_or_agency_id)
+		rc |= buf_puts(q, " AND (r.agency_id = ? OR r.peer_agency_id = ?)");
 	if (f->status && *f->status)
 		rc |= buf_puts(q, " AND r.status = ?");
+	if (f->workflow && *f->workflow)
+		rc |= buf_puts(q, " AND r.workflow = ?");
 	if (f->risk_level && *f->risk_level)
 		rc |= buf_puts(q, " AND r.risk_level = ?");
 	if (f->sex && *f->sex)
 		rc |= buf_puts(q, " AND r.sex = ?");
 	if (f->age_band && *f->age_band)
 		rc |= buf_puts(q, " AND r.age_band = ?");
+	if (f->nationality && *f->nationality)
+		rc |= buf_puts(q, " AND r.nationality = ?");
 	if (f->location_code && *f->location_code)
 		rc |= buf_puts(q, " AND substr(r.location_code, 1, length(?)) = ?");
+	if (f->link_id && *f->link_id)
+		rc |= buf_puts(q, " AND r.link_id = ?");
+	if (f->peer_agency_id && *f->peer_agency_id)
+		rc |= buf_puts(q, " AND r.peer_agency_id = ?");
+	if (f->updated_since != 0)
+		rc |= buf_puts(q, " AND r.updated_at >= ?");
+	if (f->created_from != 0)
+		rc |= buf_puts(q, " AND r.created_at >= ?");
+	if (f->created_to != 0)
+		rc |= buf_puts(q, " AND r.created_at < ?");
 	for (t = 0; t < f->nterms; t++) {
 		rc |= buf_puts(q, " AND r.id IN (SELECT record_id FROM record_keys "
 		    "WHERE key IN (?");
@@ -646,11 +711,11 @@ list_where(struct buf *q, const struct store_filter *f)
 	return rc ? RC_ENOMEM : RC_OK;
 }
 
+/* Bind the values of list_where's fragments from parameter `i` on; the next index. */
 static int
-list_bind(sqlite3_stmt *st, const struct store_filter *f)
+list_bind(sqlite3_stmt *st, int i, const struct store_filter *f)
 {
 	size_t t, k;
-	int i = 1;
 
 	bind_text(st, i++, f->type);
 	if (f->agency_id && *f->agency_id)
@@ -661,18 +726,36 @@ list_bind(sqlite3_stmt *st, const struct store_filter *f)
 		bind_text(st, i++, f->location_prefix);
 		bind_text(st, i++, f->location_prefix);
 	}
+	if (f->peer_or_agency_id && *f->peer_or_agency_id) {
+		bind_text(st, i++, f->peer_or_agency_id);
+		bind_text(st, i++, f->peer_or_agency_id);
+	}
 	if (f->status && *f->status)
 		bind_text(st, i++, f->status);
+	if (f->workflow && *f->workflow)
+		bind_text(st, i++, f->workflow);
 	if (f->risk_level && *f->risk_level)
 		bind_text(st, i++, f->risk_level);
 	if (f->sex && *f->sex)
 		bind_text(st, i++, f->sex);
 	if (f->age_band && *f->age_band)
 		bind_text(st, i++, f->age_band);
+	if (f->nationality && *f->nationality)
+		bind_text(st, i++, f->nationality);
 	if (f->location_code && *f->location_code) {
 		bind_text(st, i++, f->location_code);
 		bind_text(st, i++, f->location_code);
 	}
+	if (f->link_id && *f->link_id)
+		bind_text(st, i++, f->link_id);
+	if (f->peer_agency_id && *f->peer_agency_id)
+		bind_text(st, i++, f->peer_agency_id);
+	if (f->updated_since != 0)
+		sqlite3_bind_int64(st, i++, f->updated_since);
+	if (f->created_from != 0)
+		sqlite3_bind_int64(st, i++, f->created_from);
+	if (f->created_to != 0)
+		sqlite3_bind_int64(st, i++, f->created_to);
 	for (t = 0; t < f->nterms; t++)
 		for (k = 0; k < f->terms[t].n; k++)
 			bind_blob(st, i++, f->terms[t].k[k], STORE_BLIND_BYTES);
@@ -704,7 +787,7 @@ sqlite_store_record_list(struct store *s, const struct store_filter *f, int64_t 
 			rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
 			goto out;
 		}
-		list_bind(st, f);
+		list_bind(st, 1, f);
 		if ((src = sqlite3_step(st)) != SQLITE_ROW) {
 			rc = rc_from_sqlite(S(s)->db, src);
 			goto out;
@@ -724,7 +807,7 @@ sqlite_store_record_list(struct store *s, const struct store_filter *f, int64_t 
 		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
 		goto out;
 	}
-	i = list_bind(st, f);
+	i = list_bind(st, 1, f);
 	sqlite3_bind_int64(st, i++, f->limit);
 	sqlite3_bind_int64(st, i, f->offset);
 	rc = RC_OK;
@@ -732,6 +815,59 @@ sqlite_store_record_list(struct store *s, const struct store_filter *f, int64_t 
 		if ((rc = record_read_row(st, &r)) != RC_OK)
 			goto out;
 		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = rc_from_sqlite(S(s)->db, src);
+out:
+	sqlite3_finalize(st);
+	buf_free(&q);
+	return rc;
+}
+
+static int
+sqlite_store_record_count_by(struct store *s, const struct store_filter *f,
+    const enum group_col *group, size_t ngroup, int location_len,
+    int (*cb)(void *arg, const struct store_count_row *row), void *arg)
+{
+	struct store_count_row row;
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	size_t g;
+	int rc = RC_ENOMEM, src, i = 1, cut;
+
+	/* SELECT the group expressions (from group_sql[]), count, GROUP BY 1, 2 ... */
+	if (buf_puts(&q, "SELECT ") != 0)
+		goto out;
+	for (g = 0; g < ngroup; g++) {
+		cut = group[g] == GROUP_LOCATION_CODE && location_len > 0;
+		if (buf_puts(&q, cut ? "substr(r.location_code, 1, ?)" :
+		    group_sql[group[g]]) != 0 || buf_puts(&q, ", ") != 0)
+			goto out;
+	}
+	if (buf_puts(&q, "count(*) FROM records r") != 0 || list_where(&q, f) != RC_OK)
+		goto out;
+	for (g = 0; g < ngroup; g++)
+		if (buf_printf(&q, "%s%zu", g ? ", " : " GROUP BY ", g + 1) != 0)
+			goto out;
+	for (g = 0; g < ngroup; g++)
+		if (buf_printf(&q, "%s%zu", g ? ", " : " ORDER BY ", g + 1) != 0)
+			goto out;
+	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+		goto out;
+	}
+	for (g = 0; g < ngroup; g++)
+		if (group[g] == GROUP_LOCATION_CODE && location_len > 0)
+			sqlite3_bind_int(st, i++, location_len);
+	list_bind(st, i, f);
+	rc = RC_OK;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		for (g = 0; g < ngroup; g++)
+			col_text(st, (int)g, row.value[g], sizeof(row.value[g]));
+		row.count = sqlite3_column_int64(st, (int)ngroup);
+		if ((rc = cb(arg, &row)) != 0)
 			goto out;
 	}
 	if (src != SQLITE_DONE)
@@ -1402,6 +1538,207 @@ sqlite_store_session_user(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
 	return rc;
 }
 
+/* ---- documents -------------------------------------------------------------------- */
+
+static int
+doc_write(struct store *s, enum stmt id, const struct store_doc *d)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, id)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, d->kind);
+	bind_text(st, 2, d->id);
+	bind_text(st, 3, d->ref);
+	bind_text(st, 4, d->owner_id);
+	bind_text(st, 5, d->agency_id);
+	sqlite3_bind_int64(st, 6, d->at);
+	bind_text(st, 7, d->body);
+	sqlite3_bind_int64(st, 8, d->updated_at);
+	return step_done(s, st);
+}
+
+static int
+sqlite_store_doc_insert(struct store *s, const struct store_doc *d)
+{
+	return doc_write(s, STMT_DOC_INSERT, d);
+}
+
+static int
+sqlite_store_doc_put(struct store *s, const struct store_doc *d)
+{
+	return doc_write(s, STMT_DOC_PUT, d);
+}
+
+/* The DOC_COLS of the current row; d->body is malloc'd. */
+static int
+doc_read_row(sqlite3_stmt *st, struct store_doc *d)
+{
+	const unsigned char *body;
+
+	memset(d, 0, sizeof(*d));
+	col_text(st, 0, d->kind, sizeof(d->kind));
+	col_text(st, 1, d->id, sizeof(d->id));
+	col_text(st, 2, d->ref, sizeof(d->ref));
+	col_text(st, 3, d->owner_id, sizeof(d->owner_id));
+	col_text(st, 4, d->agency_id, sizeof(d->agency_id));
+	d->at = sqlite3_column_int64(st, 5);
+	body = sqlite3_column_text(st, 6);
+	if ((d->body = strdup(body != NULL ? (const char *)body : "")) == NULL)
+		return RC_ENOMEM;
+	d->updated_at = sqlite3_column_int64(st, 7);
+	return RC_OK;
+}
+
+static int
+sqlite_store_doc_get(struct store *s, const char *kind, const char *id,
+    struct store_doc *out)
+{
+	sqlite3_stmt *st;
+	int src, rc;
+
+	if ((st = stmt(s, STMT_DOC_GET)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, kind);
+	bind_text(st, 2, id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		rc = doc_read_row(st, out);
+	else
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(S(s)->db, src);
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int
+sqlite_store_doc_delete(struct store *s, const char *kind, const char *id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(s, STMT_DOC_DELETE)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, kind);
+	bind_text(st, 2, id);
+	if ((rc = step_done(s, st)) != RC_OK)
+		return rc;
+	return sqlite3_changes(S(s)->db) > 0 ? RC_OK : RC_ENOTFOUND;
+}
+
+static int
+sqlite_store_doc_delete_ref(struct store *s, const char *kind, const char *ref)
+{
+	sqlite3_stmt *st;
+
+	if ((st = stmt(s, STMT_DOC_DELETE_REF)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, kind);
+	bind_text(st, 2, ref);
+	return step_done(s, st);
+}
+
+/* The document list's WHERE, from these literal fragments only; binds follow. */
+static int
+doc_where(struct buf *q, const struct store_doc_filter *f)
+{
+	int rc = 0;
+
+	rc |= buf_puts(q, " WHERE kind = ?");
+	if (f->ref && *f->ref)
+		rc |= buf_puts(q, " AND ref = ?");
+	if (f->owner_or_agency)
+		rc |= buf_puts(q, " AND (owner_id = ? OR agency_id = ?)");
+	else {
+		if (f->owner_id && *f->owner_id)
+			rc |= buf_puts(q, " AND owner_id = ?");
+		if (f->agency_id && *f->agency_id)
+			rc |= buf_puts(q, " AND agency_id = ?");
+	}
+	if (f->at_min != 0)
+		rc |= buf_puts(q, " AND at >= ?");
+	if (f->at_max != 0)
+		rc |= buf_puts(q, " AND at <= ?");
+	return rc ? RC_ENOMEM : RC_OK;
+}
+
+static int
+doc_bind(sqlite3_stmt *st, const struct store_doc_filter *f)
+{
+	int i = 1;
+
+	bind_text(st, i++, f->kind);
+	if (f->ref && *f->ref)
+		bind_text(st, i++, f->ref);
+	if (f->owner_or_agency) {
+		bind_text(st, i++, f->owner_id);
+		bind_text(st, i++, f->agency_id);
+	} else {
+		if (f->owner_id && *f->owner_id)
+			bind_text(st, i++, f->owner_id);
+		if (f->agency_id && *f->agency_id)
+			bind_text(st, i++, f->agency_id);
+	}
+	if (f->at_min != 0)
+		sqlite3_bind_int64(st, i++, f->at_min);
+	if (f->at_max != 0)
+		sqlite3_bind_int64(st, i++, f->at_max);
+	return i;
+}
+
+static int
+sqlite_store_doc_list(struct store *s, const struct store_doc_filter *f, int64_t *total,
+    store_doc_cb cb, void *arg)
+{
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	struct store_doc d;
+	int rc = RC_ENOMEM, src, i;
+
+	if (total != NULL) {
+		if (buf_puts(&q, "SELECT count(*) FROM docs") != 0 ||
+		    doc_where(&q, f) != RC_OK)
+			goto out;
+		if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+			rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+			goto out;
+		}
+		doc_bind(st, f);
+		if ((src = sqlite3_step(st)) != SQLITE_ROW) {
+			rc = rc_from_sqlite(S(s)->db, src);
+			goto out;
+		}
+		*total = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		st = NULL;
+		buf_reset(&q);
+	}
+	if (buf_puts(&q, "SELECT " DOC_COLS " FROM docs") != 0 ||
+	    doc_where(&q, f) != RC_OK ||
+	    buf_puts(&q, f->descending ? " ORDER BY at DESC, id LIMIT ? OFFSET ?" :
+	    " ORDER BY at, id LIMIT ? OFFSET ?") != 0)
+		goto out;
+	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+		goto out;
+	}
+	i = doc_bind(st, f);
+	sqlite3_bind_int64(st, i++, f->limit);
+	sqlite3_bind_int64(st, i, f->offset);
+	rc = RC_OK;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = doc_read_row(st, &d)) != RC_OK)
+			goto out;
+		if ((rc = cb(arg, &d)) != 0)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = rc_from_sqlite(S(s)->db, src);
+out:
+	sqlite3_finalize(st);
+	buf_free(&q);
+	return rc;
+}
+
 const char *
 sqlite_store_sql(int id)
 {
@@ -1456,5 +1793,12 @@ static const struct store_ops sqlite_ops = {
 	.audit_walk = sqlite_store_audit_walk,
 	.audit_list = sqlite_store_audit_list,
 	.caseload = sqlite_store_caseload,
+	.record_count_by = sqlite_store_record_count_by,
 	.session_user = sqlite_store_session_user,
+	.doc_insert = sqlite_store_doc_insert,
+	.doc_put = sqlite_store_doc_put,
+	.doc_get = sqlite_store_doc_get,
+	.doc_delete = sqlite_store_doc_delete,
+	.doc_delete_ref = sqlite_store_doc_delete_ref,
+	.doc_list = sqlite_store_doc_list,
 };

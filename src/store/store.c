@@ -2,11 +2,27 @@
  * store.c — store.h dispatched to a backend: PostgreSQL when the argument to
  * store_open is a postgresql:// or postgres:// URL, otherwise the SQLite file it names.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
 #include "store/backend.h"
 #include "store/store.h"
+
+/* The names store_record_count_by accepts: the whole whitelist of groupable columns. */
+static const char *const group_names[GROUP__MAX] = {
+	[GROUP_TYPE] = "type",
+	[GROUP_STATUS] = "status",
+	[GROUP_WORKFLOW] = "workflow",
+	[GROUP_RISK_LEVEL] = "risk_level",
+	[GROUP_SEX] = "sex",
+	[GROUP_AGE_BAND] = "age_band",
+	[GROUP_NATIONALITY] = "nationality",
+	[GROUP_LOCATION_CODE] = "location_code",
+	[GROUP_AGENCY_ID] = "agency_id",
+	[GROUP_UASC] = "flags&1",
+};
 
 static int
 is_pg_url(const char *s)
@@ -43,7 +59,13 @@ store_close(struct store *s)
 int
 store_migrate(struct store *s)
 {
-	return s->ops->migrate(s);
+	return s->ops->migrate(s, INT_MAX);
+}
+
+int
+store_migrate_upto(struct store *s, int version)
+{
+	return s->ops->migrate(s, version);
 }
 
 int
@@ -117,6 +139,46 @@ store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
 	return s->ops->record_list(s, f, total, cb, arg);
 }
 
+/* Checks of a record filter made here, so that both backends refuse the same. */
+static int
+filter_check(const struct store_filter *f)
+{
+	size_t t;
+
+	if (f->type == NULL || *f->type == '\0' || f->nterms > STORE_KEY_GROUPS_MAX ||
+	    (f->nterms > 0 && f->terms == NULL))
+		return RC_EINVALID;
+	for (t = 0; t < f->nterms; t++)
+		if (f->terms[t].n < 1 || f->terms[t].n > STORE_KEY_ANY_MAX)
+			return RC_EINVALID;
+	return RC_OK;
+}
+
+int
+store_record_count_by(struct store *s, const struct store_filter *f,
+    const char *const *group, size_t ngroup, int location_len,
+    int (*cb)(void *arg, const struct store_count_row *row), void *arg)
+{
+	enum group_col cols[STORE_GROUP_MAX];
+	size_t i;
+	int c, rc;
+
+	if ((rc = filter_check(f)) != RC_OK)
+		return rc;
+	if (ngroup > STORE_GROUP_MAX || (ngroup > 0 && group == NULL) ||
+	    location_len < 0 || location_len > STORE_LOCATION_LEN_MAX)
+		return RC_EINVALID;
+	for (i = 0; i < ngroup; i++) {
+		for (c = 0; c < GROUP__MAX; c++)
+			if (group[i] != NULL && strcmp(group[i], group_names[c]) == 0)
+				break;
+		if (c == GROUP__MAX)
+			return RC_EINVALID;
+		cols[i] = (enum group_col)c;
+	}
+	return s->ops->record_count_by(s, f, cols, ngroup, location_len, cb, arg);
+}
+
 int
 store_caseload(struct store *s, const char *type, const char *agency_id, const char
     *owner_id, const int64_t due[4], int64_t now, int (*cb)(void *arg, const struct
@@ -155,6 +217,108 @@ store_agency_list(struct store *s, int (*cb)(void *arg, const struct store_agenc
     void *arg)
 {
 	return s->ops->agency_list(s, cb, arg);
+}
+
+/* ---- documents ---------------------------------------------------------------- */
+
+void
+store_doc_free(struct store_doc *d)
+{
+	if (d == NULL)
+		return;
+	free(d->body);
+	d->body = NULL;
+}
+
+/* 1 when the fixed-size string `p` (size n) is NUL-terminated and not empty. */
+static int
+str_set(const char *p, size_t n)
+{
+	return memchr(p, '\0', n) != NULL && *p != '\0';
+}
+
+/* 1 when `p` (size n) is NUL-terminated, empty or not. */
+static int
+str_ok(const char *p, size_t n)
+{
+	return memchr(p, '\0', n) != NULL;
+}
+
+static int
+doc_check(const struct store_doc *d)
+{
+	if (!str_set(d->kind, sizeof(d->kind)) || !str_set(d->id, sizeof(d->id)) ||
+	    !str_ok(d->ref, sizeof(d->ref)) || !str_ok(d->owner_id, sizeof(d->owner_id)) ||
+	    !str_ok(d->agency_id, sizeof(d->agency_id)) || d->body == NULL)
+		return RC_EINVALID;
+	if (strnlen(d->body, STORE_DOC_BODY_MAX + 1) > STORE_DOC_BODY_MAX)
+		return RC_ETOOBIG;
+	return RC_OK;
+}
+
+/* A key argument: set, and short enough to be one. */
+static int
+key_ok(const char *k, size_t size)
+{
+	return k != NULL && *k != '\0' && strnlen(k, size) < size;
+}
+
+int
+store_doc_insert(struct store *s, const struct store_doc *d)
+{
+	int rc;
+
+	if ((rc = doc_check(d)) != RC_OK)
+		return rc;
+	return s->ops->doc_insert(s, d);
+}
+
+int
+store_doc_put(struct store *s, const struct store_doc *d)
+{
+	int rc;
+
+	if ((rc = doc_check(d)) != RC_OK)
+		return rc;
+	return s->ops->doc_put(s, d);
+}
+
+int
+store_doc_get(struct store *s, const char *kind, const char *id, struct store_doc *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!key_ok(kind, STORE_DOC_KIND_SIZE) || !key_ok(id, STORE_DOC_ID_SIZE))
+		return RC_ENOTFOUND;
+	return s->ops->doc_get(s, kind, id, out);
+}
+
+int
+store_doc_delete(struct store *s, const char *kind, const char *id)
+{
+	if (!key_ok(kind, STORE_DOC_KIND_SIZE) || !key_ok(id, STORE_DOC_ID_SIZE))
+		return RC_EINVALID;
+	return s->ops->doc_delete(s, kind, id);
+}
+
+int
+store_doc_delete_ref(struct store *s, const char *kind, const char *ref)
+{
+	if (!key_ok(kind, STORE_DOC_KIND_SIZE) || !key_ok(ref, STORE_DOC_ID_SIZE))
+		return RC_EINVALID;
+	return s->ops->doc_delete_ref(s, kind, ref);
+}
+
+int
+store_doc_list(struct store *s, const struct store_doc_filter *f, int64_t *total,
+    store_doc_cb cb, void *arg)
+{
+	if (!key_ok(f->kind, STORE_DOC_KIND_SIZE) || f->limit < 1 ||
+	    f->limit > STORE_DOC_LIST_MAX || f->offset < 0)
+		return RC_EINVALID;
+	if (f->owner_or_agency && (f->owner_id == NULL || *f->owner_id == '\0' ||
+	    f->agency_id == NULL || *f->agency_id == '\0'))
+		return RC_EINVALID;
+	return s->ops->doc_list(s, f, total, cb, arg);
 }
 
 int

@@ -76,17 +76,27 @@ struct store_key_any {
 	size_t	n;
 };
 
-/* List filter: NULL or "" means "any". Scope fields come from the access policy. */
+/* List filter: NULL or "" means "any", a time of 0 "unbounded"; the fields that are set
+ * must all hold. Scope fields come from the access policy. */
 struct store_filter {
 	const char			*type;		/* required */
 	const char			*agency_id;	/* scope: agency */
 	const char			*owner_id;	/* scope: own */
 	const char			*location_prefix; /* scope: location subtree */
+	/* scope: what this agency holds or was sent (agency_id or peer_agency_id) */
+	const char			*peer_or_agency_id;
 	const char			*status;
+	const char			*workflow;
 	const char			*risk_level;
 	const char			*sex;
 	const char			*age_band;
+	const char			*nationality;
 	const char			*location_code;	/* filter: this code or below */
+	const char			*link_id;	/* records linked to this one */
+	const char			*peer_agency_id; /* sent to this agency */
+	int64_t				 updated_since;	/* updated_at >= this */
+	int64_t				 created_from;	/* created_at >= this */
+	int64_t				 created_to;	/* created_at < this */
 	const struct store_key_any	*terms;		/* every term must match */
 	size_t				 nterms;
 	int64_t				 limit;		/* rows per page, 1..1000 */
@@ -100,6 +110,29 @@ typedef int (*store_record_cb)(void *arg, struct store_record *r);
 /* Rows matching `f` in pages; `*total` (when not NULL) is the count of all matches. */
 int	store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
 	    store_record_cb cb, void *arg);
+
+/*
+ * Counts for reports: the records matching `f` (limit and offset unused) grouped by the
+ * columns named in `group` (ngroup 0..STORE_GROUP_MAX; none: one row, the total).
+ * Names: "type", "status", "workflow", "risk_level", "sex", "age_band", "nationality",
+ * "location_code", "agency_id" and "flags&1" (UASC: "1" or "0"); any other name is
+ * RC_EINVALID. `location_len` 1..STORE_LOCATION_LEN_MAX groups "location_code" by its
+ * first location_len characters (an admin level); 0 by the whole code. Rows come in
+ * ascending order of their values; row->value[i] is the value of group[i]; `row` is
+ * valid during the call only. The callback returns 0 to go on or an rc to stop.
+ */
+#define STORE_GROUP_MAX		4
+#define STORE_GROUP_VALUE_SIZE	40	/* fits every groupable column */
+#define STORE_LOCATION_LEN_MAX	31	/* = sizeof(record_meta.location_code) - 1 */
+
+struct store_count_row {
+	char	value[STORE_GROUP_MAX][STORE_GROUP_VALUE_SIZE];
+	int64_t	count;
+};
+
+int	store_record_count_by(struct store *s, const struct store_filter *f,
+	    const char *const *group, size_t ngroup, int location_len,
+	    int (*cb)(void *arg, const struct store_count_row *row), void *arg);
 
 /* Open records per owner and risk level, with how many passed their response time
  * while still in workflow "new". `due` holds the seconds allowed for high, medium, low
@@ -179,6 +212,73 @@ int64_t	store_location_count(struct store *s);
 /* Every location, ordered by code; strings are valid during the call only. */
 int	store_location_list(struct store *s, int (*cb)(void *arg, const char *code,
 	    const char *parent_code, int level, const char *names_json), void *arg);
+
+/* ---- documents ------------------------------------------------------------------ */
+
+/*
+ * Small cleartext JSON documents that are NOT child data: service directory entries,
+ * trusted partner instances, the transfer package log and its replay protection, match
+ * candidates and decisions between a trace and a case (ids, scores, decision codes
+ * only), tasks (record id, kind, due time). Nothing that names, describes or locates a
+ * child goes here: that belongs in a sealed record body. (kind, id) is unique.
+ */
+#define STORE_DOC_KIND_SIZE	32
+#define STORE_DOC_ID_SIZE	128
+#define STORE_DOC_BODY_MAX	(64 * 1024)	/* bytes of body, without the NUL */
+
+struct store_doc {
+	char	 kind[STORE_DOC_KIND_SIZE];	/* "task", "service", ...; required */
+	char	 id[STORE_DOC_ID_SIZE];		/* required */
+	char	 ref[STORE_DOC_ID_SIZE];	/* what it is about (a record id); "" */
+	char	 owner_id[ID_SIZE];		/* "" when none */
+	char	 agency_id[ID_SIZE];		/* "" when none */
+	int64_t	 at;		/* the caller's sort key: a due time, score * 1e6, ... */
+	char	*body;		/* JSON text; written as given, never parsed */
+	int64_t	 updated_at;
+};
+
+/* Frees d->body (read docs own it; malloc'd), not d. NULL is fine. */
+void	store_doc_free(struct store_doc *d);
+
+/* Add a document. RC_EEXIST when (kind, id) is taken: nothing changes (replay
+ * protection relies on it). RC_EINVALID for an empty kind or id, a string field
+ * without its NUL or a NULL body; RC_ETOOBIG for a body over STORE_DOC_BODY_MAX.
+ * The store copies; `d` stays the caller's. */
+int	store_doc_insert(struct store *s, const struct store_doc *d);
+/* Add or replace (kind, id) with every column of `d`. Checks as store_doc_insert. */
+int	store_doc_put(struct store *s, const struct store_doc *d);
+/* Read (kind, id) into `out`; free out->body with store_doc_free. RC_ENOTFOUND
+ * (out->body is NULL on any failure). */
+int	store_doc_get(struct store *s, const char *kind, const char *id,
+	    struct store_doc *out);
+/* Delete (kind, id). RC_ENOTFOUND when there was none. */
+int	store_doc_delete(struct store *s, const char *kind, const char *id);
+/* Delete every document of `kind` about `ref` (none is fine); `ref` must not be "". */
+int	store_doc_delete_ref(struct store *s, const char *kind, const char *ref);
+
+/* Document filter: NULL or "" means "any", at bounds of 0 "unbounded". */
+#define STORE_DOC_LIST_MAX	10000
+struct store_doc_filter {
+	const char	*kind;		/* required */
+	const char	*ref;
+	const char	*owner_id;
+	const char	*agency_id;
+	int		 owner_or_agency; /* 1: owner_id OR agency_id matches (both set) */
+	int64_t		 at_min;	/* at >= at_min */
+	int64_t		 at_max;	/* at <= at_max */
+	int		 descending;	/* 1: largest at first; else smallest first */
+	int64_t		 limit;		/* rows per page, 1..STORE_DOC_LIST_MAX */
+	int64_t		 offset;
+};
+
+/* Called once per row, by at (largest first when f->descending), ties by id; the
+ * callback owns `d` (store_doc_free) and returns 0 to go on or an rc to stop
+ * (returned by store_doc_list). */
+typedef int (*store_doc_cb)(void *arg, struct store_doc *d);
+
+/* Documents matching `f` in pages; `*total` (when not NULL) counts all matches. */
+int	store_doc_list(struct store *s, const struct store_doc_filter *f, int64_t *total,
+	    store_doc_cb cb, void *arg);
 
 /* ---- sessions ----------------------------------------------------------------- */
 

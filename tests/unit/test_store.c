@@ -1,7 +1,7 @@
 /*
- * test_store.c — the store: migrations, records, rev checks, keys, lists, sessions,
- * audit. On SQLite by default; on PostgreSQL when ROUTECARE_TEST_DB_URL holds a
- * postgresql:// URL (scripts/pg-test-server start prints one): each test then starts
+ * test_store.c — the store: migrations, records, rev checks, keys, lists, links and
+ * peer agencies, report counts, documents, sessions, audit. On SQLite by default; on
+ * PostgreSQL when ROUTECARE_TEST_DB_URL holds a postgresql:// URL (scripts/pg-test-server start prints one): each test then starts
  * from an empty schema in that database. Both SQL tables are checked either way.
  */
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -63,8 +64,9 @@ pg_reset(const char *url)
 	return ok ? 0 : -1;
 }
 
+/* A fixture whose database is open but has no schema yet (migrate_all 0). */
 static int
-setup(void **state)
+setup_with(void **state, int migrate_all)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char msg[200];
@@ -86,10 +88,48 @@ setup(void **state)
 		fprintf(stderr, "test_store: %s\n", msg);
 		return -1;
 	}
-	if (store_migrate(f->s) != RC_OK)
+	if (migrate_all && store_migrate(f->s) != RC_OK)
 		return -1;
 	*state = f;
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_with(state, 1);
+}
+
+static int
+setup_unmigrated(void **state)
+{
+	return setup_with(state, 0);
+}
+
+/* Run raw SQL on the fixture's database over a connection of its own, bypassing the
+ * store: `lite` on SQLite, `pg` on PostgreSQL. */
+static void
+raw_exec(struct fixture *f, const char *lite, const char *pg)
+{
+	if (f->pg) {
+		PGconn *c = PQconnectdb(f->db);
+		PGresult *res;
+
+		assert_int_equal(PQstatus(c), CONNECTION_OK);
+		res = PQexec(c, pg);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			fail_msg("raw_exec: %s", PQerrorMessage(c));
+		PQclear(res);
+		PQfinish(c);
+	} else {
+		sqlite3 *db;
+		char *err = NULL;
+
+		assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+		if (sqlite3_exec(db, lite, NULL, NULL, &err) != SQLITE_OK)
+			fail_msg("raw_exec: %s", err);
+		sqlite3_close(db);
+	}
 }
 
 static int
@@ -586,6 +626,633 @@ test_caseload_counts_open_and_overdue(void **state)
 	assert_int_equal(sum[1], 1);
 }
 
+/* ---- migration 3: links, peer agencies, documents ------------------------------ */
+
+static void
+test_migration_3_keeps_the_rows_of_a_version_2_database(void **state)
+{
+	struct fixture *f = *state;
+	struct record_meta m;
+	struct store_record r;
+	struct store_filter flt = { 0 };
+	struct buf b = BUF_INIT;
+	int64_t total = -1;
+
+	/* a database as the previous release left it */
+	assert_int_equal(store_migrate_upto(f->s, 2), RC_OK);
+	assert_int_equal(store_schema_version(f->s), 2);
+	raw_exec(f,
+	    "INSERT INTO records (id, type, short_id, rev, status, workflow, risk_level, "
+	    "sex, age_band, nationality, location_code, owner_id, agency_id, created_at, "
+	    "updated_at, flags, body) VALUES ('0b7f6c1e-8d2a-4f5b-9c3d-2e1f0a9b8c7d', "
+	    "'case', 'k7m2p9q', 3, 'open', 'new', 'high', 'female', '6-11', 'SD', 'LY01', "
+	    "'u-old', 'ag-old', 100, 200, 1, X'7365616c6564');"
+	    "INSERT INTO record_dk (record_id, wrapped) VALUES "
+	    "('0b7f6c1e-8d2a-4f5b-9c3d-2e1f0a9b8c7d', X'01020304');",
+	    "INSERT INTO records (id, type, short_id, rev, status, workflow, risk_level, "
+	    "sex, age_band, nationality, location_code, owner_id, agency_id, created_at, "
+	    "updated_at, flags, body) VALUES ('0b7f6c1e-8d2a-4f5b-9c3d-2e1f0a9b8c7d', "
+	    "'case', 'k7m2p9q', 3, 'open', 'new', 'high', 'female', '6-11', 'SD', 'LY01', "
+	    "'u-old', 'ag-old', 100, 200, 1, '\\x7365616c6564'::bytea);"
+	    "INSERT INTO record_dk (record_id, wrapped) VALUES "
+	    "('0b7f6c1e-8d2a-4f5b-9c3d-2e1f0a9b8c7d', '\\x01020304'::bytea);");
+
+	assert_int_equal(store_migrate(f->s), RC_OK);
+	assert_int_equal(store_schema_version(f->s), sqlite_store_migration_count());
+	assert_int_equal(store_schema_version(f->s), 3);
+	assert_int_equal(store_record_get(f->s, "case", "k7m2p9q", &r), RC_OK);
+	assert_string_equal(r.m.id, "0b7f6c1e-8d2a-4f5b-9c3d-2e1f0a9b8c7d");
+	assert_int_equal(r.m.rev, 3);
+	assert_string_equal(r.m.owner_id, "u-old");
+	assert_string_equal(r.m.nationality, "SD");
+	assert_int_equal(r.m.flags, 1);
+	assert_string_equal(r.m.link_id, "");		/* the new columns default to "" */
+	assert_string_equal(r.m.peer_agency_id, "");
+	assert_int_equal(r.body_len, 6);
+	assert_memory_equal(r.body, "sealed", 6);
+	assert_int_equal(r.dk_len, 4);
+
+	/* the old row takes the new columns like any other */
+	m = r.m;
+	store_record_free(&r);
+	m.rev = 4;
+	str_copy(m.link_id, sizeof(m.link_id), "0c0c0c0c-0000-4000-8000-000000000001");
+	assert_int_equal(store_record_update(f->s, &m, 3, (const uint8_t *)"v4", 2), RC_OK);
+	flt.type = "case";
+	flt.limit = 10;
+	flt.link_id = m.link_id;
+	assert_int_equal(store_record_list(f->s, &flt, &total, collect, &b), RC_OK);
+	assert_int_equal(total, 1);
+	assert_string_equal(b.p, "u-old,");
+	buf_free(&b);
+
+	/* and opening it again finds nothing left to do */
+	assert_int_equal(store_migrate(f->s), RC_OK);
+	assert_int_equal(store_schema_version(f->s), 3);
+	assert_int_equal(store_record_get(f->s, "case", m.id, &r), RC_OK);
+	assert_int_equal(r.m.rev, 4);
+	store_record_free(&r);
+}
+
+static void
+test_link_and_peer_agency_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct record_meta m, upd;
+	struct store_record r;
+
+	make_meta(&m, "ag-a", "u1", "LY01");
+	str_copy(m.type, sizeof(m.type), "referral");
+	str_copy(m.link_id, sizeof(m.link_id), "case-1");
+	str_copy(m.peer_agency_id, sizeof(m.peer_agency_id), "ag-b");
+	insert(f, &m, "ref");
+	assert_int_equal(store_record_get(f->s, "referral", m.id, &r), RC_OK);
+	assert_string_equal(r.m.link_id, "case-1");
+	assert_string_equal(r.m.peer_agency_id, "ag-b");
+	assert_memory_equal(r.body, "ref", 3);
+	store_record_free(&r);
+
+	upd = m;
+	upd.rev = 2;
+	str_copy(upd.link_id, sizeof(upd.link_id), "case-2");
+	upd.peer_agency_id[0] = '\0';
+	assert_int_equal(store_record_update(f->s, &upd, 1, (const uint8_t *)"r2", 2),
+	    RC_OK);
+	assert_int_equal(store_record_get(f->s, "referral", m.short_id, &r), RC_OK);
+	assert_string_equal(r.m.link_id, "case-2");
+	assert_string_equal(r.m.peer_agency_id, "");
+	store_record_free(&r);
+}
+
+/* Records for the filter tests: u1..u6, newest update first. */
+static void
+insert_referrals(struct fixture *f)
+{
+	static const struct {
+		const char	*agency, *owner, *link, *peer, *workflow, *nat;
+		int64_t		 created, updated;
+	} rows[] = {
+		{ "ag-a", "u1", "case-1", "ag-b", "new",      "SD", 100, 600 },
+		{ "ag-a", "u2", "case-1", "ag-c", "accepted", "ER", 200, 500 },
+		{ "ag-b", "u3", "case-2", "ag-a", "new",      "SD", 300, 400 },
+		{ "ag-c", "u4", "case-3", "ag-b", "new",      "NG", 400, 300 },
+		{ "ag-c", "u5", "",       "",     "closed",   "SD", 500, 200 },
+		{ "ag-b", "u6", "case-1", "",     "new",      "SD", 600, 100 },
+	};
+	struct record_meta m;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		make_meta(&m, rows[i].agency, rows[i].owner, "LY01");
+		str_copy(m.type, sizeof(m.type), "referral");
+		str_copy(m.link_id, sizeof(m.link_id), rows[i].link);
+		str_copy(m.peer_agency_id, sizeof(m.peer_agency_id), rows[i].peer);
+		str_copy(m.workflow, sizeof(m.workflow), rows[i].workflow);
+		str_copy(m.nationality, sizeof(m.nationality), rows[i].nat);
+		m.created_at = rows[i].created;
+		m.updated_at = rows[i].updated;
+		insert(f, &m, "x");
+	}
+	/* a case of agency ag-b: another type never shows among referrals */
+	make_meta(&m, "ag-b", "u9", "LY01");
+	str_copy(m.link_id, sizeof(m.link_id), "case-1");
+	str_copy(m.peer_agency_id, sizeof(m.peer_agency_id), "ag-b");
+	insert(f, &m, "x");
+}
+
+/* The owners of the rows `flt` lists, "u1,u2,", with the total in *total. */
+static const char *
+owners_of(struct fixture *f, struct store_filter *flt, int64_t *total, struct buf *b)
+{
+	buf_reset(b);
+	buf_puts(b, "");
+	*total = -1;
+	assert_int_equal(store_record_list(f->s, flt, total, collect, b), RC_OK);
+	return b->p;
+}
+
+static void
+test_list_filters_by_link_peer_workflow_nationality_and_time(void **state)
+{
+	struct fixture *f = *state;
+	struct store_filter flt = { 0 };
+	struct buf b = BUF_INIT;
+	int64_t total;
+
+	insert_referrals(f);
+	flt.type = "referral";
+	flt.limit = 10;
+	flt.link_id = "case-1";
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u1,u2,u6,");
+	assert_int_equal(total, 3);
+	flt.link_id = NULL;
+	flt.peer_agency_id = "ag-b";
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u1,u4,");
+	flt.peer_agency_id = "";			/* "" is "any" */
+	flt.workflow = "new";
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u1,u3,u4,u6,");
+	flt.nationality = "SD";
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u1,u3,u6,");
+	flt.workflow = flt.nationality = NULL;
+	flt.updated_since = 400;
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u1,u2,u3,");
+	flt.updated_since = 0;
+	flt.created_from = 200;			/* from inclusive ... */
+	flt.created_to = 500;			/* ... to exclusive */
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u2,u3,u4,");
+	assert_int_equal(total, 3);
+	flt.created_from = 0;
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u1,u2,u3,u4,");
+	/* every field set must hold */
+	flt.link_id = "case-1";
+	flt.workflow = "accepted";
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u2,");
+	flt.workflow = "closed";
+	assert_string_equal(owners_of(f, &flt, &total, &b), "");
+	assert_int_equal(total, 0);
+	buf_free(&b);
+}
+
+static void
+test_peer_or_agency_scope_shows_what_was_sent_and_received(void **state)
+{
+	struct fixture *f = *state;
+	struct store_filter flt = { 0 };
+	struct buf b = BUF_INIT;
+	int64_t total;
+
+	insert_referrals(f);
+	flt.type = "referral";
+	flt.limit = 10;
+	/* ag-b sent u3 and u6 and received u1 and u4 */
+	flt.peer_or_agency_id = "ag-b";
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u1,u3,u4,u6,");
+	assert_int_equal(total, 4);
+	/* with other filters too; and paging keeps the total */
+	flt.link_id = "case-1";
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u1,u6,");
+	flt.limit = 1;
+	flt.offset = 1;
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u6,");
+	assert_int_equal(total, 2);
+	/* ag-c: u4 and u5 are its own, u2 was sent to it */
+	flt.link_id = NULL;
+	flt.limit = 10;
+	flt.offset = 0;
+	flt.peer_or_agency_id = "ag-c";
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u2,u4,u5,");
+	/* the plain agency scope is only what an agency holds */
+	flt.peer_or_agency_id = NULL;
+	flt.agency_id = "ag-c";
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u4,u5,");
+	/* both: held by ag-a and (held by or addressed to) ag-b */
+	flt.agency_id = "ag-a";
+	flt.peer_or_agency_id = "ag-b";
+	assert_string_equal(owners_of(f, &flt, &total, &b), "u1,");
+	flt.peer_or_agency_id = "ag-nobody";
+	assert_string_equal(owners_of(f, &flt, &total, &b), "");
+	buf_free(&b);
+}
+
+/* ---- report counts ---------------------------------------------------------------- */
+
+static int
+collect_counts(void *arg, const struct store_count_row *row)
+{
+	struct buf *b = arg;
+	int i;
+
+	for (i = 0; i < STORE_GROUP_MAX && row->value[i][0] != '\0'; i++)
+		buf_printf(b, "%s/", row->value[i]);
+	buf_printf(b, "%lld;", (long long)row->count);
+	return 0;
+}
+
+/* The rows of a count, "female/3;male/1;". */
+static const char *
+counts_of(struct fixture *f, const struct store_filter *flt, const char *const *group,
+    size_t n, int location_len, struct buf *b)
+{
+	buf_reset(b);
+	buf_puts(b, "");
+	assert_int_equal(store_record_count_by(f->s, flt, group, n, location_len,
+	    collect_counts, b), RC_OK);
+	return b->p;
+}
+
+static int
+stop_counting(void *arg, const struct store_count_row *row)
+{
+	(void)row;
+	(*(int *)arg)++;
+	return RC_EINTERNAL;
+}
+
+static void
+test_count_by_groups_the_index_columns(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char	*sex, *band, *loc, *agency, *peer, *status;
+		int64_t		 flags, created;
+	} rows[] = {
+		{ "female", "6-11",  "LY0101", "ag-a", "",     "open",   1, 100 },
+		{ "female", "12-14", "LY0102", "ag-a", "",     "open",   0, 200 },
+		{ "male",   "6-11",  "LY0201", "ag-b", "ag-a", "open",   1, 300 },
+		{ "female", "6-11",  "LY0201", "ag-b", "",     "closed", 3, 400 },
+		{ "male",   "15-17", "NE01",   "ag-c", "",     "open",   2, 500 },
+	};
+	static const char *const by_sex[] = { "sex" };
+	static const char *const by_loc_band[] = { "location_code", "age_band" };
+	static const char *const by_uasc_agency[] = { "flags&1", "agency_id" };
+	static const char *const by_all[] = { "type", "status", "workflow", "risk_level" };
+	static const char *const by_nat[] = { "nationality" };
+	static const char *const bad[] = { "sex; DROP TABLE records" };
+	static const char *const too_many[] = { "sex", "sex", "sex", "sex", "sex" };
+	struct store_filter flt = { 0 };
+	struct record_meta m;
+	struct buf b = BUF_INIT;
+	size_t i;
+	int calls = 0;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		make_meta(&m, rows[i].agency, "u", rows[i].loc);
+		str_copy(m.sex, sizeof(m.sex), rows[i].sex);
+		str_copy(m.age_band, sizeof(m.age_band), rows[i].band);
+		str_copy(m.peer_agency_id, sizeof(m.peer_agency_id), rows[i].peer);
+		str_copy(m.status, sizeof(m.status), rows[i].status);
+		str_copy(m.nationality, sizeof(m.nationality), "LY");
+		m.flags = rows[i].flags;
+		m.created_at = rows[i].created;
+		insert(f, &m, "x");
+	}
+	make_meta(&m, "ag-a", "u", "LY0101");		/* another type: never counted */
+	str_copy(m.type, sizeof(m.type), "tracing_request");
+	insert(f, &m, "x");
+
+	flt.type = "case";
+	assert_string_equal(counts_of(f, &flt, NULL, 0, 0, &b), "5;");
+	assert_string_equal(counts_of(f, &flt, by_sex, 1, 0, &b), "female/3;male/2;");
+	assert_string_equal(counts_of(f, &flt, by_loc_band, 2, 0, &b),
+	    "LY0101/6-11/1;LY0102/12-14/1;LY0201/6-11/2;NE01/15-17/1;");
+	/* by admin level: the first four characters of the P-code */
+	assert_string_equal(counts_of(f, &flt, by_loc_band, 2, 4, &b),
+	    "LY01/12-14/1;LY01/6-11/1;LY02/6-11/2;NE01/15-17/1;");
+	assert_string_equal(counts_of(f, &flt, by_loc_band, 1, 2, &b), "LY/4;NE/1;");
+	assert_string_equal(counts_of(f, &flt, by_uasc_agency, 2, 0, &b),
+	    "0/ag-a/1;0/ag-c/1;1/ag-a/1;1/ag-b/2;");
+	assert_string_equal(counts_of(f, &flt, by_all, 4, 0, &b),
+	    "case/closed/new/high/1;case/open/new/high/4;");
+	assert_string_equal(counts_of(f, &flt, by_nat, 1, 0, &b), "LY/5;");
+
+	/* the filters of lists apply: scope, created range, index columns */
+	flt.peer_or_agency_id = "ag-a";
+	assert_string_equal(counts_of(f, &flt, by_sex, 1, 0, &b), "female/2;male/1;");
+	flt.created_from = 150;
+	flt.created_to = 300;
+	assert_string_equal(counts_of(f, &flt, by_sex, 1, 0, &b), "female/1;");
+	flt.peer_or_agency_id = NULL;
+	flt.created_to = 0;
+	flt.status = "open";
+	assert_string_equal(counts_of(f, &flt, by_sex, 1, 0, &b), "female/1;male/2;");
+	flt.location_code = "LY02";
+	assert_string_equal(counts_of(f, &flt, by_sex, 1, 0, &b), "male/1;");
+	flt.status = "none";
+	assert_string_equal(counts_of(f, &flt, by_sex, 1, 0, &b), "");
+	assert_string_equal(counts_of(f, &flt, NULL, 0, 0, &b), "0;");
+
+	/* only whitelisted names, a sane length, a type */
+	flt = (struct store_filter){ .type = "case" };
+	assert_int_equal(store_record_count_by(f->s, &flt, bad, 1, 0, collect_counts, &b),
+	    RC_EINVALID);
+	assert_int_equal(store_record_count_by(f->s, &flt, too_many, 5, 0, collect_counts,
+	    &b), RC_EINVALID);
+	assert_int_equal(store_record_count_by(f->s, &flt, by_loc_band, 1,
+	    STORE_LOCATION_LEN_MAX + 1, collect_counts, &b), RC_EINVALID);
+	assert_int_equal(store_record_count_by(f->s, &flt, by_loc_band, 1, -1,
+	    collect_counts, &b), RC_EINVALID);
+	flt.type = NULL;
+	assert_int_equal(store_record_count_by(f->s, &flt, by_sex, 1, 0, collect_counts,
+	    &b), RC_EINVALID);
+	/* the callback stops the walk with its rc */
+	flt.type = "case";
+	assert_int_equal(store_record_count_by(f->s, &flt, by_sex, 1, 0, stop_counting,
+	    &calls), RC_EINTERNAL);
+	assert_int_equal(calls, 1);
+	buf_free(&b);
+}
+
+/* ---- documents -------------------------------------------------------------------- */
+
+static void
+make_doc(struct store_doc *d, const char *kind, const char *id, const char *ref,
+    const char *owner, const char *agency, int64_t at, const char *body)
+{
+	memset(d, 0, sizeof(*d));
+	str_copy(d->kind, sizeof(d->kind), kind);
+	str_copy(d->id, sizeof(d->id), id);
+	str_copy(d->ref, sizeof(d->ref), ref);
+	str_copy(d->owner_id, sizeof(d->owner_id), owner);
+	str_copy(d->agency_id, sizeof(d->agency_id), agency);
+	d->at = at;
+	d->body = (char *)body;
+	d->updated_at = 1000 + at;
+}
+
+static void
+test_doc_insert_refuses_a_replay_and_put_replaces(void **state)
+{
+	struct fixture *f = *state;
+	/* a package id as long as a hex SHA-256 with a prefix */
+	static const char pkg[] =
+	    "pkg:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+	struct store_doc d, got;
+
+	make_doc(&d, "package_seen", pkg, "", "", "ag-a", 10,
+	    "{\"from\":\"instance-2\",\"note\":\"r\\u00e9f \\\"quoted\\\" \xc3\xa9\"}");
+	assert_int_equal(store_doc_insert(f->s, &d), RC_OK);
+	/* the same package again: refused, the first stays */
+	d.body = "{\"from\":\"replayer\"}";
+	assert_int_equal(store_doc_insert(f->s, &d), RC_EEXIST);
+	assert_int_equal(store_doc_get(f->s, "package_seen", pkg, &got), RC_OK);
+	assert_string_equal(got.body,
+	    "{\"from\":\"instance-2\",\"note\":\"r\\u00e9f \\\"quoted\\\" \xc3\xa9\"}");
+	assert_string_equal(got.agency_id, "ag-a");
+	assert_int_equal(got.at, 10);
+	assert_int_equal(got.updated_at, 1010);
+	store_doc_free(&got);
+	assert_null(got.body);
+	/* the same id under another kind is another document */
+	make_doc(&d, "service", pkg, "", "", "", 0, "{}");
+	assert_int_equal(store_doc_insert(f->s, &d), RC_OK);
+
+	/* put: adds, then replaces every column */
+	make_doc(&d, "service", "svc-1", "", "u1", "ag-a", 5, "{\"name\":\"Clinic\"}");
+	assert_int_equal(store_doc_put(f->s, &d), RC_OK);
+	make_doc(&d, "service", "svc-1", "LY01", "u2", "ag-b", 7, "{\"name\":\"Shelter\"}");
+	assert_int_equal(store_doc_put(f->s, &d), RC_OK);
+	assert_int_equal(store_doc_get(f->s, "service", "svc-1", &got), RC_OK);
+	assert_string_equal(got.kind, "service");
+	assert_string_equal(got.id, "svc-1");
+	assert_string_equal(got.ref, "LY01");
+	assert_string_equal(got.owner_id, "u2");
+	assert_string_equal(got.agency_id, "ag-b");
+	assert_int_equal(got.at, 7);
+	assert_int_equal(got.updated_at, 1007);
+	assert_string_equal(got.body, "{\"name\":\"Shelter\"}");
+	store_doc_free(&got);
+
+	/* delete */
+	assert_int_equal(store_doc_delete(f->s, "service", "svc-1"), RC_OK);
+	assert_int_equal(store_doc_get(f->s, "service", "svc-1", &got), RC_ENOTFOUND);
+	assert_null(got.body);
+	assert_int_equal(store_doc_delete(f->s, "service", "svc-1"), RC_ENOTFOUND);
+	assert_int_equal(store_doc_get(f->s, "package_seen", pkg, &got), RC_OK);
+	store_doc_free(&got);
+}
+
+static void
+test_doc_size_and_key_checks(void **state)
+{
+	struct fixture *f = *state;
+	struct store_doc d, got;
+	char *big;
+
+	if ((big = malloc(STORE_DOC_BODY_MAX + 2)) == NULL)
+		fail();
+	memset(big, 'a', STORE_DOC_BODY_MAX + 1);
+	big[0] = '"';
+	big[STORE_DOC_BODY_MAX - 1] = '"';
+	big[STORE_DOC_BODY_MAX] = '\0';			/* exactly the limit: fine */
+	make_doc(&d, "match", "t1:c1", "t1", "", "", 0, big);
+	assert_int_equal(store_doc_put(f->s, &d), RC_OK);
+	assert_int_equal(store_doc_get(f->s, "match", "t1:c1", &got), RC_OK);
+	assert_int_equal(strlen(got.body), STORE_DOC_BODY_MAX);
+	store_doc_free(&got);
+	big[STORE_DOC_BODY_MAX] = 'a';			/* one byte over */
+	big[STORE_DOC_BODY_MAX + 1] = '\0';
+	make_doc(&d, "match", "t1:c2", "t1", "", "", 0, big);
+	assert_int_equal(store_doc_insert(f->s, &d), RC_ETOOBIG);
+	assert_int_equal(store_doc_put(f->s, &d), RC_ETOOBIG);
+	assert_int_equal(store_doc_get(f->s, "match", "t1:c2", &got), RC_ENOTFOUND);
+	free(big);
+
+	make_doc(&d, "match", "", "t1", "", "", 0, "{}");
+	assert_int_equal(store_doc_insert(f->s, &d), RC_EINVALID);
+	make_doc(&d, "", "x", "t1", "", "", 0, "{}");
+	assert_int_equal(store_doc_put(f->s, &d), RC_EINVALID);
+	make_doc(&d, "match", "x", "t1", "", "", 0, NULL);
+	assert_int_equal(store_doc_insert(f->s, &d), RC_EINVALID);
+	assert_int_equal(store_doc_delete(f->s, "match", ""), RC_EINVALID);
+	assert_int_equal(store_doc_delete_ref(f->s, "match", ""), RC_EINVALID);
+	assert_int_equal(store_doc_delete_ref(f->s, NULL, "t1"), RC_EINVALID);
+}
+
+static int
+collect_docs(void *arg, struct store_doc *d)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "%s,", d->id);
+	store_doc_free(d);
+	return 0;
+}
+
+/* The ids of the documents `flt` lists, "a,b,", with the total in *total. */
+static const char *
+doc_ids(struct fixture *f, struct store_doc_filter *flt, int64_t *total, struct buf *b)
+{
+	buf_reset(b);
+	buf_puts(b, "");
+	*total = -1;
+	assert_int_equal(store_doc_list(f->s, flt, total, collect_docs, b), RC_OK);
+	return b->p;
+}
+
+/* Tasks: t1..t6 due at 10..60 for records r1/r2, owners u1/u2, agencies ag-a/ag-b. */
+static void
+insert_tasks(struct fixture *f)
+{
+	static const struct {
+		const char	*id, *ref, *owner, *agency;
+		int64_t		 at;
+	} rows[] = {
+		{ "t3", "r1", "u1", "ag-a", 30 },
+		{ "t1", "r1", "u1", "ag-a", 10 },
+		{ "t5", "r2", "",   "ag-b", 50 },
+		{ "t2", "r2", "u2", "ag-a", 20 },
+		{ "t6", "r1", "u2", "ag-b", 60 },
+		{ "t4", "r2", "u1", "ag-b", 40 },
+		{ "t0", "r2", "u1", "ag-b", 40 },	/* at of t4: the id breaks the tie */
+	};
+	struct store_doc d;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		make_doc(&d, "task", rows[i].id, rows[i].ref, rows[i].owner, rows[i].agency,
+		    rows[i].at, "{\"kind\":\"follow_up\"}");
+		assert_int_equal(store_doc_insert(f->s, &d), RC_OK);
+	}
+	make_doc(&d, "match", "m1", "r1", "u1", "ag-a", 35, "{\"score\":0.9}");
+	assert_int_equal(store_doc_insert(f->s, &d), RC_OK);
+}
+
+static int
+stop_docs(void *arg, struct store_doc *d)
+{
+	(*(int *)arg)++;
+	store_doc_free(d);
+	return RC_EINTERNAL;
+}
+
+static void
+test_doc_list_orders_pages_and_filters(void **state)
+{
+	struct fixture *f = *state;
+	struct store_doc_filter flt = { 0 };
+	struct buf b = BUF_INIT;
+	int64_t total;
+	int calls = 0;
+
+	insert_tasks(f);
+	flt.kind = "task";
+	flt.limit = 100;
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t1,t2,t3,t0,t4,t5,t6,");
+	assert_int_equal(total, 7);
+	flt.descending = 1;
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t6,t5,t0,t4,t3,t2,t1,");
+	/* pages of two keep the total */
+	flt.limit = 2;
+	flt.offset = 2;
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t0,t4,");
+	assert_int_equal(total, 7);
+	flt.offset = 6;
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t1,");
+	flt.offset = 7;
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "");
+	assert_int_equal(total, 7);
+	flt.descending = 0;
+	flt.limit = 100;
+	flt.offset = 0;
+
+	flt.ref = "r1";
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t1,t3,t6,");
+	flt.ref = NULL;
+	flt.owner_id = "u1";
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t1,t3,t0,t4,");
+	flt.agency_id = "ag-b";				/* both must hold */
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t0,t4,");
+	flt.owner_or_agency = 1;			/* either may */
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t1,t3,t0,t4,t5,t6,");
+	assert_int_equal(total, 6);
+	flt.at_min = 30;
+	flt.at_max = 50;				/* both bounds inclusive */
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t3,t0,t4,t5,");
+	flt.owner_or_agency = 0;
+	flt.owner_id = flt.agency_id = NULL;
+	flt.at_min = 0;
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t1,t2,t3,t0,t4,t5,");
+	flt.at_max = 0;
+	flt.at_min = 41;
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t5,t6,");
+	/* without a total */
+	buf_reset(&b);
+	assert_int_equal(store_doc_list(f->s, &flt, NULL, collect_docs, &b), RC_OK);
+	assert_string_equal(b.p, "t5,t6,");
+	/* another kind */
+	flt = (struct store_doc_filter){ .kind = "match", .limit = 10 };
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "m1,");
+
+	/* the callback stops the walk with its rc */
+	flt.kind = "task";
+	assert_int_equal(store_doc_list(f->s, &flt, NULL, stop_docs, &calls), RC_EINTERNAL);
+	assert_int_equal(calls, 1);
+	/* bad filters */
+	flt.limit = 0;
+	assert_int_equal(store_doc_list(f->s, &flt, &total, collect_docs, &b), RC_EINVALID);
+	flt.limit = STORE_DOC_LIST_MAX + 1;
+	assert_int_equal(store_doc_list(f->s, &flt, &total, collect_docs, &b), RC_EINVALID);
+	flt.limit = STORE_DOC_LIST_MAX;
+	flt.offset = -1;
+	assert_int_equal(store_doc_list(f->s, &flt, &total, collect_docs, &b), RC_EINVALID);
+	flt.offset = 0;
+	flt.owner_or_agency = 1;
+	flt.owner_id = "u1";				/* no agency to match */
+	assert_int_equal(store_doc_list(f->s, &flt, &total, collect_docs, &b), RC_EINVALID);
+	flt.kind = NULL;
+	flt.owner_or_agency = 0;
+	assert_int_equal(store_doc_list(f->s, &flt, &total, collect_docs, &b), RC_EINVALID);
+	buf_free(&b);
+}
+
+static void
+test_doc_delete_ref_replaces_a_records_tasks(void **state)
+{
+	struct fixture *f = *state;
+	struct store_doc_filter flt = { 0 };
+	struct store_doc d;
+	struct buf b = BUF_INIT;
+	int64_t total;
+
+	insert_tasks(f);
+	assert_int_equal(store_begin(f->s), RC_OK);
+	assert_int_equal(store_doc_delete_ref(f->s, "task", "r1"), RC_OK);
+	make_doc(&d, "task", "t7", "r1", "u1", "ag-a", 70, "{\"kind\":\"review\"}");
+	assert_int_equal(store_doc_insert(f->s, &d), RC_OK);
+	assert_int_equal(store_commit(f->s), RC_OK);
+	flt.kind = "task";
+	flt.limit = 100;
+	flt.ref = "r1";
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t7,");
+	flt.ref = "r2";					/* the other record's stay */
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "t2,t0,t4,t5,");
+	flt = (struct store_doc_filter){ .kind = "match", .ref = "r1", .limit = 10 };
+	assert_string_equal(doc_ids(f, &flt, &total, &b), "m1,");	/* other kinds stay */
+	/* nothing to delete is fine */
+	assert_int_equal(store_doc_delete_ref(f->s, "task", "r-none"), RC_OK);
+	buf_free(&b);
+}
+
 /* A writer that holds the write lock a while before appending row 1. */
 struct slow_writer {
 	struct store	*s;
@@ -670,6 +1337,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_audit_chain_append_walk_and_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_caseload_counts_open_and_overdue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_begin_waits_for_another_connections_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_3_keeps_the_rows_of_a_version_2_database, setup_unmigrated, teardown),
+		cmocka_unit_test_setup_teardown(test_link_and_peer_agency_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters_by_link_peer_workflow_nationality_and_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_or_agency_scope_shows_what_was_sent_and_received, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_count_by_groups_the_index_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_doc_insert_refuses_a_replay_and_put_replaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_doc_size_and_key_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_doc_list_orders_pages_and_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_doc_delete_ref_replaces_a_records_tasks, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
