@@ -579,26 +579,23 @@ cmp_node(const void *a, const void *b)
  * List every node (when there are at most LATTICE_MAX), order them by loss and then
  * lexicographically (earlier QIs finer first), and evaluate them in that order until
  * the loss exceeds that of the first node meeting the budget; among nodes of that
- * loss keep the one leaving the fewest rows in small classes. Stops early at
- * KANON_NODES_MAX evaluations (*capped).
+ * loss keep the one leaving the fewest rows in small classes. Gives up after
+ * KANON_NODES_MAX evaluations; w->found says whether a node was taken.
  */
 static int
-search_ordered(struct work *w, int *capped)
+search_ordered(struct work *w)
 {
 	struct node *nodes = NULL;
-	unsigned lv[KANON_QI_MAX];
+	unsigned lv[KANON_QI_MAX] = { 0 };
 	size_t total = 1, i, q, small;
 	unsigned long best_loss = 0;
 	int rc = RC_OK;
 
-	*capped = 0;
 	for (q = 0; q < w->m; q++) {
 		size_t span = w->hi[q] - w->lo[q] + 1;
 
-		if (total > LATTICE_MAX / span) {
-			*capped = 1;		/* too many to list: go greedy */
-			return RC_OK;
-		}
+		if (total > LATTICE_MAX / span)
+			return RC_OK;		/* too many to list: the greedy climb */
 		total *= span;
 	}
 	if ((nodes = calloc(total, sizeof(*nodes))) == NULL)
@@ -619,10 +616,8 @@ search_ordered(struct work *w, int *capped)
 	for (i = 0; i < total; i++) {
 		if (w->found && nodes[i].loss > best_loss)
 			break;		/* every later node loses more */
-		if (w->nodes >= KANON_NODES_MAX) {
-			*capped = 1;
+		if (w->nodes >= KANON_NODES_MAX)
 			break;
-		}
 		for (q = 0; q < w->m; q++)
 			lv[q] = nodes[i].lv[q];
 		if ((rc = evaluate(w, lv, &small)) != RC_OK)
@@ -644,7 +639,7 @@ search_ordered(struct work *w, int *capped)
 static int
 climb_greedy(struct work *w)
 {
-	unsigned lv[KANON_QI_MAX], pick_lv[KANON_QI_MAX];
+	unsigned lv[KANON_QI_MAX] = { 0 }, pick_lv[KANON_QI_MAX] = { 0 };
 	size_t small, best, q;
 	unsigned best_cost = 0;
 	int rc, picked;
@@ -882,8 +877,8 @@ kanon_apply(struct kanon_table *t, const struct kanon_spec *spec, size_t k,
 	struct work w;
 	unsigned char *keep = NULL;
 	const char *star;
-	size_t q, h, cells;
-	int rc, capped = 0;
+	size_t q, r, cells;
+	int rc;
 
 	memset(&rep, 0, sizeof(rep));
 	memset(&w, 0, sizeof(w));
@@ -925,7 +920,7 @@ kanon_apply(struct kanon_table *t, const struct kanon_spec *spec, size_t k,
 		memcpy(w.best, w.hi, sizeof(w.best));	/* nothing can be kept */
 		w.found = 1;
 	} else {
-		if ((rc = search_ordered(&w, &capped)) != RC_OK)
+		if ((rc = search_ordered(&w)) != RC_OK)
 			goto out;
 		if (!w.found) {
 			rep.greedy = 1;
@@ -935,13 +930,9 @@ kanon_apply(struct kanon_table *t, const struct kanon_spec *spec, size_t k,
 	}
 	for (q = 0; q < w.m; q++)
 		rep.qi[q].level = w.best[q];
-	{
-		size_t r;
-
-		for (r = 0; r < w.n; r++)
-			for (q = 0; q < w.m; q++)
-				w.tup[r * w.m + q] = GV(&w, q, w.best[q], r);
-	}
+	for (r = 0; r < w.n; r++)
+		for (q = 0; q < w.m; q++)
+			w.tup[r * w.m + q] = GV(&w, q, w.best[q], r);
 	memset(keep, 1, w.n);
 
 	/* 2. local suppression, 3. row suppression */
@@ -949,9 +940,9 @@ kanon_apply(struct kanon_table *t, const struct kanon_spec *spec, size_t k,
 		goto out;
 	if ((rc = group_sizes(w.tup, w.n, w.m, keep, w.size)) != RC_OK)
 		goto out;
-	for (h = 0; h < w.n; h++)
-		if (keep[h] && (rep.smallest_class == 0 || w.size[h] < rep.smallest_class))
-			rep.smallest_class = w.size[h];
+	for (r = 0; r < w.n; r++)
+		if (keep[r] && (rep.smallest_class == 0 || w.size[r] < rep.smallest_class))
+			rep.smallest_class = w.size[r];
 	commit(&w, t, spec, keep, &rep);	/* cannot fail: t changes only here */
 done:
 	rep.nodes_evaluated = w.nodes;

@@ -99,7 +99,8 @@ int		 kanon_table_add_row(struct kanon_table *t, const char *const *values);
 
 size_t		 kanon_table_rows(const struct kanon_table *t);
 size_t		 kanon_table_cols(const struct kanon_table *t);
-/* The cell at (row, col), borrowed from the table; valid until the table changes. */
+/* The cell at (row, col), borrowed from the table and valid until the table is freed;
+ * NULL when (row, col) is out of range. */
 const char	*kanon_table_cell(const struct kanon_table *t, size_t row, size_t col);
 /* Which row this was when it was added (0-based): kanon_apply removes rows, and the
  * caller may need to know which of its records each remaining row is. */
@@ -205,9 +206,10 @@ struct kanon_count {
 /*
  * Protect one line of `n` counts and its total (see the top of this file). `total` may
  * be NULL when the total is not part of the output (it is still taken as known to the
- * reader); otherwise its value must be the sum of the cells. A threshold of 1 or less
- * suppresses nothing. RC_OK, or RC_EINVALID (a negative count, a total that is not the
- * sum, an overflowing sum).
+ * reader); otherwise its value must be the sum of the cells. With a threshold of 1 or
+ * less no count is small, and only cells already suppressed on entry get complements.
+ * RC_OK, or RC_EINVALID (a negative count, a total that is not the sum, an overflowing
+ * sum).
  */
 int	kanon_suppress_counts(struct kanon_count *cells, size_t n, long long threshold,
 	    struct kanon_count *total);

@@ -142,6 +142,49 @@ snapshot_free(char ***rows)
 	free(rows);
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The smallest class of `t` on `cols`, counted independently of kanon.c: join each
+ * row's values into one string, sort, measure the runs. 0 for an empty table. */
+static size_t
+recount_smallest(const struct kanon_table *t, const size_t *cols, size_t ncols)
+{
+	size_t n = kanon_table_rows(t), r, c, run = 1, smallest = 0;
+	char **keys = calloc(n + 1, sizeof(*keys));
+
+	assert_non_null(keys);
+	for (r = 0; r < n; r++) {
+		size_t len = 1;
+
+		for (c = 0; c < ncols; c++)
+			len += strlen(kanon_table_cell(t, r, cols[c])) + 1;
+		keys[r] = calloc(1, len);
+		assert_non_null(keys[r]);
+		for (c = 0; c < ncols; c++) {
+			strcat(keys[r], kanon_table_cell(t, r, cols[c]));
+			strcat(keys[r], "\x1f");
+		}
+	}
+	qsort(keys, n, sizeof(*keys), cmp_str);
+	for (r = 1; r <= n; r++) {
+		if (r < n && strcmp(keys[r], keys[r - 1]) == 0) {
+			run++;
+			continue;
+		}
+		if (smallest == 0 || run < smallest)
+			smallest = run;
+		run = 1;
+	}
+	for (r = 0; r < n; r++)
+		free(keys[r]);
+	free(keys);
+	return n == 0 ? 0 : smallest;
+}
+
 /*
  * Check everything kanon_apply promises about `t` (after) given `before` and `rep`:
  * k-anonymity recounted, the report recounted from the cells, non-QI columns intact,
@@ -159,6 +202,7 @@ check_result(const struct kanon_table *t, char ***before, size_t nbefore,
 	for (q = 0; q < spec->nqi; q++)
 		cols[q] = spec->qi[q].col;
 	assert_int_equal(kanon_check(t, cols, spec->nqi, &smallest), RC_OK);
+	assert_int_equal(smallest, recount_smallest(t, cols, spec->nqi));
 	if (kanon_table_rows(t) > 0)
 		assert_true(smallest >= k);
 	assert_int_equal(smallest, rep->smallest_class);
@@ -447,6 +491,7 @@ test_wide_lattice_goes_greedy_and_holds(void **state)
 	assert_int_equal(kanon_apply(t, &spec, 11, 0.05, &rep), RC_OK);
 	assert_int_equal(rep.greedy, 1);
 	assert_int_equal(kanon_check(t, cols, NFLAGS, &smallest), RC_OK);
+	assert_int_equal(smallest, recount_smallest(t, cols, NFLAGS));
 	assert_true(smallest >= 11);
 	assert_int_equal(rep.rows_in, rep.rows_out + rep.rows_suppressed);
 	assert_true(rep.rows_suppressed <= rep.budget);
@@ -665,6 +710,7 @@ test_check_counts_the_smallest_class(void **state)
 		assert_int_equal(kanon_table_add_row(t, rows[i]), RC_OK);
 	assert_int_equal(kanon_check(t, both, 2, &smallest), RC_OK);
 	assert_int_equal(smallest, 1);				/* (a, 2) */
+	assert_int_equal(recount_smallest(t, both, 2), 1);
 	assert_int_equal(kanon_check(t, first, 1, &smallest), RC_OK);
 	assert_int_equal(smallest, 2);				/* "*" is its own value */
 	assert_int_equal(kanon_check(t, none, 0, &smallest), RC_OK);
