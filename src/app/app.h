@@ -188,7 +188,7 @@ int	app_demo_load(struct app *a, const char *password, int ncases, uint64_t seed
 /* Generate `ncases` more fictional cases from `seed` (the same seed gives the same
  * cases) for the demo caseworkers, creating the demo agencies and users (password
  * `password`) first when they are missing. Cases go through the same use case as a
- * caseworker's, sealed and indexed, 500 to a transaction. `*created` counts them. */
+ * caseworker's, sealed and indexed, 2000 to a transaction. `*created` counts them. */
 int	app_gen_cases(struct app *a, const char *password, int64_t ncases, uint64_t seed,
 	    int64_t *created, struct app_error *err);
 

@@ -121,7 +121,7 @@ demo_user(struct app *a, struct gen *g, const char *username, const char *role,
 	return rc;
 }
 
-#define DEMO_BATCH	500	/* cases per transaction */
+#define DEMO_BATCH	2000	/* cases per transaction */
 
 /* The demo agencies and their users; `logins` collects them. */
 static int
@@ -198,6 +198,8 @@ demo_cases(struct app *a, int64_t ncases, uint64_t seed, int64_t *created,
 		goto out;
 	}
 	app_today(today);
+	if ((rc = store_bulk(a->store, 1)) != RC_OK)
+		goto out;
 	for (c = 0; c < ncases; c++) {
 		const char *loc;
 		size_t ai;
@@ -232,6 +234,7 @@ demo_cases(struct app *a, int64_t ncases, uint64_t seed, int64_t *created,
 out:
 	if (rc != RC_OK)
 		store_rollback(a->store);	/* the unfinished batch only */
+	(void)store_bulk(a->store, 0);
 	audit_flush(a);
 	json_decref(data);
 	location_list_free(&locs);

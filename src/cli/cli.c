@@ -782,7 +782,7 @@ static const struct cli_command cli_commands[] = {
 	{ "gen", "routecare gen --cases N [--seed S] [--data DIR]",
 	  "Generate N fictional cases (the same seed gives the same cases) for the demo\n"
 	  "caseworkers, through the same use case as registration: validated, sealed,\n"
-	  "indexed and audited, 500 to a transaction. Creates the data directory and the\n"
+	  "indexed and audited, 2000 to a transaction. Creates the data directory and the\n"
 	  "demo users when missing. Prints how many cases per second were stored.",
 	  "data= db= cases= seed=", 0, 0, cmd_gen },
 	{ "help", "routecare help [COMMAND]", "Show the commands, or one command's usage.",

@@ -717,6 +717,15 @@ pg_store_commit(struct store *s)
 	return rc;
 }
 
+/* The server's own settings decide; nothing per connection helps a load here. */
+static int
+pg_store_bulk(struct store *s, int on)
+{
+	(void)s;
+	(void)on;
+	return RC_OK;
+}
+
 static int
 pg_store_in_transaction(struct store *s)
 {
@@ -1941,6 +1950,7 @@ static const struct store_ops pg_ops = {
 	.commit = pg_store_commit,
 	.rollback = pg_store_rollback,
 	.in_transaction = pg_store_in_transaction,
+	.bulk = pg_store_bulk,
 	.record_insert = pg_store_record_insert,
 	.record_get = pg_store_record_get,
 	.record_update = pg_store_record_update,

@@ -93,6 +93,12 @@ store_rollback(struct store *s)
 }
 
 int
+store_bulk(struct store *s, int on)
+{
+	return s->ops->bulk(s, on);
+}
+
+int
 store_in_transaction(struct store *s)
 {
 	return s->ops->in_transaction(s);

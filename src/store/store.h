@@ -39,6 +39,10 @@ int	store_begin(struct store *s);		/* immediate: takes the write lock */
 int	store_commit(struct store *s);
 int	store_rollback(struct store *s);	/* safe to call when no transaction */
 int	store_in_transaction(struct store *s);	/* 1 while a transaction is open */
+/* Bulk loading on (1) or off (0) for this handle: a larger page cache and fewer WAL
+ * checkpoints on SQLite (nothing to change on PostgreSQL). Every commit stays as
+ * durable as ever; only memory use grows while it is on. */
+int	store_bulk(struct store *s, int on);
 
 /* ---- records ---------------------------------------------------------------- */
 
