@@ -382,6 +382,8 @@ struct mtok {
 	char	full[NAMES_LATIN_MAX];		/* Latin letters */
 	char	bare[NAMES_LATIN_MAX];		/* article off, abd- compound joined */
 	char	code[CODES][CODE_MAX];		/* "" when shorter than two letters */
+	uint8_t	hist[2][26];			/* letters of full and bare, counted */
+	uint8_t	len[2];
 	int	particle;
 };
 
@@ -475,6 +477,18 @@ add_code(struct mtok *t, size_t *n, const char *latin, int alt)
 	memcpy(t->code[(*n)++], c, sizeof(c));
 }
 
+static void
+count_letters(const char *s, uint8_t hist[26], uint8_t *len)
+{
+	size_t n = 0;
+
+	memset(hist, 0, 26);
+	for (; *s != '\0'; s++, n++)
+		if (*s >= 'a' && *s <= 'z' && hist[*s - 'a'] < UINT8_MAX)
+			hist[*s - 'a']++;
+	*len = n > UINT8_MAX ? UINT8_MAX : (uint8_t)n;
+}
+
 /* Fill the forms and codes of `t` from its full form. */
 static void
 tok_forms(struct mtok *t)
@@ -489,6 +503,8 @@ tok_forms(struct mtok *t)
 	for (i = n; i < CODES; i++)
 		t->code[i][0] = '\0';
 	t->particle = is_particle(t->full);
+	count_letters(t->full, t->hist[0], &t->len[0]);
+	count_letters(t->bare, t->hist[1], &t->len[1]);
 }
 
 static struct mtok *
@@ -793,24 +809,59 @@ match_record_free(struct match_record *r)
 
 /* ---- comparing names ------------------------------------------------------------ */
 
-/* How well two tokens agree: 3 exact, 2 phonetic, 1 similar, 0 not at all. */
+/*
+ * The most Jaro-Winkler can give two strings of lengths la and lb with `common`
+ * letters in common (no transposition, four common leading letters): a cheap test
+ * that spares most comparisons of unrelated names.
+ */
+static double
+jw_bound(const uint8_t *ha, unsigned la, const uint8_t *hb, unsigned lb)
+{
+	unsigned common = 0, i;
+	double jaro;
+
+	if (la == 0 || lb == 0)
+		return 0;
+	for (i = 0; i < 26; i++)
+		common += ha[i] < hb[i] ? ha[i] : hb[i];
+	jaro = ((double)common / la + (double)common / lb + 1.0) / 3.0;
+	return jaro + 0.4 * (1.0 - jaro);
+}
+
+/* The best Jaro-Winkler of the full and the bare forms of `a` and `b`, or 0 when
+ * neither can reach `floor`. */
+static double
+tok_jw(const struct mtok *a, const struct mtok *b, double floor)
+{
+	double best = 0, x;
+
+	if (jw_bound(a->hist[0], a->len[0], b->hist[0], b->len[0]) >= floor &&
+	    (x = names_jaro_winkler(a->full, b->full)) > best)
+		best = x;
+	if (jw_bound(a->hist[1], a->len[1], b->hist[1], b->len[1]) >= floor &&
+	    (x = names_jaro_winkler(a->bare, b->bare)) > best)
+		best = x;
+	return best;
+}
+
+/* How well two tokens agree: 3 exact, 2 phonetic, 1 similar, 0 not at all; `jw`
+ * orders pairs of one rank. */
 static int
 tok_rank(const struct match_config *cfg, const struct mtok *a, const struct mtok *b,
     double *jw)
 {
 	size_t i, j;
-	double x;
 
-	*jw = names_jaro_winkler(a->full, b->full);
+	*jw = 1.0;
 	if (strcmp(a->full, b->full) == 0 || strcmp(a->bare, b->bare) == 0)
 		return 3;
 	for (i = 0; i < CODES && a->code[i][0] != '\0'; i++)
 		for (j = 0; j < CODES && b->code[j][0] != '\0'; j++)
-			if (strcmp(a->code[i], b->code[j]) == 0)
+			if (strcmp(a->code[i], b->code[j]) == 0) {
+				*jw = tok_jw(a, b, 0);
 				return 2;
-	x = names_jaro_winkler(a->bare, b->bare);
-	if (x > *jw)
-		*jw = x;
+			}
+	*jw = tok_jw(a, b, cfg->jw_similar);
 	return *jw >= cfg->jw_similar ? 1 : 0;
 }
 
