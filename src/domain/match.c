@@ -130,6 +130,9 @@ struct match_config {
 	struct profile	p[MATCH_PROFILE__MAX];
 };
 
+static int	cfg_fail(char *msg, size_t msgsz, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 static int
 cfg_fail(char *msg, size_t msgsz, const char *fmt, ...)
 {
@@ -913,10 +916,12 @@ rank_level(int rank)
 	return rank >= 3 ? MATCH_EXACT : rank == 2 ? MATCH_PHONETIC : MATCH_SIMILAR;
 }
 
-/* The agreement of two names: see match.h. */
+/* The agreement of two names: see match.h. `*given_differs` (may be NULL) is set when
+ * neither first token found a partner, as with a brother or a sister. */
 static enum match_level
 name_level(const struct match_config *cfg, const struct match_record *ra,
-    const struct mname *a, const struct match_record *rb, const struct mname *b)
+    const struct mname *a, const struct match_record *rb, const struct mname *b,
+    int *given_differs)
 {
 	struct pairing p[(2 * MATCH_TOKENS_MAX) * (2 * MATCH_TOKENS_MAX)];
 	size_t np = 0, i, j, sa = 2 * a->n - 1, sb = 2 * b->n - 1;
@@ -940,6 +945,8 @@ name_level(const struct match_config *cfg, const struct match_record *ra,
 			np++;
 		}
 	}
+	if (given_differs != NULL)
+		*given_differs = 1;
 	if (np == 0)
 		return MATCH_DISAGREE;
 	qsort(p, np, sizeof(p[0]), pairing_cmp);
@@ -953,6 +960,8 @@ name_level(const struct match_config *cfg, const struct match_record *ra,
 	}
 	ca = bits(ua);
 	cb = bits(ub);
+	if (given_differs != NULL)
+		*given_differs = (ua & 1u) == 0 && (ub & 1u) == 0;
 	if ((size_t)ca == a->n && (size_t)cb == b->n && (ca >= 2 || cb >= 2))
 		return rank_level(worst);
 	if (((size_t)ca == a->n && ca >= 2) || ((size_t)cb == b->n && cb >= 2))
@@ -1004,12 +1013,13 @@ nick_agrees(const struct match_config *cfg, const struct match_record *ra,
 
 static enum match_level
 names_compare(const struct match_config *cfg, const struct match_record *a,
-    const struct match_record *b)
+    const struct match_record *b, int *given_differs)
 {
 	enum match_level best = MATCH_MISSING, l;
 	size_t i, j;
-	int fa = 0, fb = 0;
+	int fa = 0, fb = 0, differs;
 
+	*given_differs = 0;
 	for (i = 0; i < a->nnames; i++)
 		fa += !a->names[i].nick;
 	for (j = 0; j < b->nnames; j++)
@@ -1022,16 +1032,21 @@ names_compare(const struct match_config *cfg, const struct match_record *a,
 		for (j = 0; j < b->nnames; j++) {
 			if (b->names[j].nick)
 				continue;
-			l = name_level(cfg, a, &a->names[i], b, &b->names[j]);
-			if (name_order(l) > name_order(best))
+			l = name_level(cfg, a, &a->names[i], b, &b->names[j], &differs);
+			if (name_order(l) > name_order(best) ||
+			    (l == best && !differs)) {
 				best = l;
+				*given_differs = differs;
+			}
 			if (best == MATCH_EXACT)
 				return best;
 		}
 	}
 	if (name_order(best) < name_order(MATCH_PARTIAL)) {
-		if (nick_agrees(cfg, a, b) || nick_agrees(cfg, b, a))
+		if (nick_agrees(cfg, a, b) || nick_agrees(cfg, b, a)) {
+			*given_differs = 0;	/* the name the child goes by agrees */
 			return MATCH_PARTIAL;
+		}
 		if (fa == 0 || fb == 0)
 			return MATCH_DISAGREE;	/* only a nickname to go by, and it differs */
 	}
@@ -1049,7 +1064,7 @@ family_compare(const struct match_config *cfg, const struct match_record *a,
 		return MATCH_MISSING;
 	for (i = 0; i < a->nfamily; i++)
 		for (j = 0; j < b->nfamily; j++) {
-			l = name_level(cfg, a, &a->family[i], b, &b->family[j]);
+			l = name_level(cfg, a, &a->family[i], b, &b->family[j], NULL);
 			if (name_order(l) > name_order(best))
 				best = l;
 			if (best == MATCH_EXACT)
@@ -1202,7 +1217,7 @@ match_compare(const struct match_config *cfg, const struct match_record *a,
 	const struct match_record *c, *t;
 	const struct profile *p;
 	enum match_level lv[MATCH_FIELD__MAX];
-	int y, m, d;
+	int y, m, d, given_differs;
 	size_t f;
 
 	memset(res, 0, sizeof(*res));
@@ -1212,7 +1227,7 @@ match_compare(const struct match_config *cfg, const struct match_record *a,
 	    MATCH_PROFILE_DUPLICATE;
 	p = &cfg->p[res->profile];
 
-	lv[MATCH_NAME] = names_compare(cfg, a, b);
+	lv[MATCH_NAME] = names_compare(cfg, a, b, &given_differs);
 	lv[MATCH_SEX] = a->sex[0] == '\0' || b->sex[0] == '\0' ? MATCH_MISSING :
 	    strcmp(a->sex, b->sex) == 0 ? MATCH_AGREE : MATCH_DISAGREE;
 	lv[MATCH_AGE] = age_compare(cfg, a, b, today);
@@ -1234,8 +1249,13 @@ match_compare(const struct match_config *cfg, const struct match_record *a,
 	for (f = 0; f < MATCH_FIELD__MAX; f++) {
 		res->field[f].level = lv[f];
 		res->field[f].weight = p->w[f][lv[f]];
-		res->weight += res->field[f].weight;
 	}
+	/* the right family, another child: a brother's or sister's names */
+	if (lv[MATCH_NAME] == MATCH_PARTIAL && given_differs &&
+	    res->field[MATCH_FAMILY].weight > 0)
+		res->field[MATCH_FAMILY].weight = 0;
+	for (f = 0; f < MATCH_FIELD__MAX; f++)
+		res->weight += res->field[f].weight;
 	res->score = match_config_score(cfg, res->profile, res->weight);
 	res->likelihood = res->score >= p->likely ? MATCH_LIKELY :
 	    res->score >= p->possible ? MATCH_POSSIBLE : MATCH_UNLIKELY;

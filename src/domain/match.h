@@ -58,7 +58,10 @@
  * FAMILY: the best name level between any relative of one side and any of the other:
  * a case's family_details_section[].relation_name and relation_nickname and its
  * name_caregiver; a tracing request's inquirer (relation_name, relation_nickname) and
- * its family_members[].relation_name and relation_nickname.
+ * its family_members[].relation_name and relation_nickname. Family agreement shows the
+ * right family, not the right child: when the names agree only "partial"ly and the
+ * first token of neither name found a partner (a brother's or a sister's name: "Selam
+ * Tesfaye Kidane" for "Yonas Tesfaye Kidane"), the family field weighs at most 0.
  *
  * AGE: each side's age in years on its own date (a case: registration_date; a trace:
  * the request's inquiry_date; else `today`), from "age" or else from "date_of_birth"; a
@@ -83,6 +86,9 @@
  * else "implausible". Two dates of separation (duplicate profile, or a case that has
  * one): within `grace` days "close", within `close` days "plausible", else
  * "implausible".
+ *
+ * COST (one core, -O2): preparing a case takes about 30 µs (ICU for names in other
+ * scripts), comparing two prepared records 8 to 13 µs, most of it relatives' names.
  *
  * INPUT is plain JSON: a case body (config/forms/case.json), a tracing request body
  * (config/forms/tracing_request.json) with one of its traces

@@ -820,9 +820,45 @@ test_likely_beats_possible_beats_unrelated(void **state)
 	assert_int_equal(possible.likelihood, MATCH_POSSIBLE);
 	assert_int_equal(unrelated.likelihood, MATCH_UNLIKELY);
 	assert_int_not_equal(sister.likelihood, MATCH_LIKELY);
+	assert_true(sister.score < possible.score);
 	assert_true(likely.score > possible.score);
 	assert_true(possible.score > unrelated.score);
 	assert_true(likely.weight > possible.weight && possible.weight > unrelated.weight);
+}
+
+/* A brother has the right family and half the right name: never a likely match, and
+ * the family's agreement adds nothing. */
+static void
+test_a_brother_is_not_the_child(void **state)
+{
+	static const char brother[] =
+	    "{\"name_first\": \"Dawit\", \"name_middle\": \"Tesfaye\", \"name_last\": \"Kidane\","
+	    " \"sex\": \"male\", \"age\": 11, \"registration_date\": \"2025-03-02\","
+	    " \"location_current\": \"LY03\","
+	    " \"family_details_section\": [{\"relation_name\": \"Tesfaye Kidane Habte\","
+	    "   \"relation\": \"father\"}, {\"relation_name\": \"Hiwot Berhane\","
+	    "   \"relation\": \"mother\"}]}";
+	struct match_result r;
+
+	(void)state;
+	r = case_trace(brother, "{\"inquiry_date\": \"2025-06-01\","
+	    " \"relation_name\": \"Tesfaye Kidane Habte\"}",
+	    "{\"name\": \"Yonas Tesfaye Kidane\", \"sex\": \"male\", \"age\": 10,"
+	    " \"date_of_separation\": \"2025-01-15\"}");
+	assert_int_equal(r.field[MATCH_NAME].level, MATCH_PARTIAL);
+	assert_int_equal(r.field[MATCH_FAMILY].level, MATCH_EXACT);
+	assert_true(r.field[MATCH_FAMILY].weight == 0);
+	assert_int_not_equal(r.likelihood, MATCH_LIKELY);
+	r = cases(brother, yonas_case);
+	assert_int_equal(r.field[MATCH_FAMILY].level, MATCH_EXACT);
+	assert_true(r.field[MATCH_FAMILY].weight == 0);
+	assert_int_not_equal(r.likelihood, MATCH_LIKELY);
+	/* the same child known by one name only keeps the family's weight */
+	r = case_trace(yonas_case, "{\"relation_name\": \"Tesfaye Kidane Habte\"}",
+	    "{\"name\": \"Yonas\", \"sex\": \"male\", \"age\": 10}");
+	assert_int_equal(r.field[MATCH_NAME].level, MATCH_PARTIAL);
+	assert_true(r.field[MATCH_FAMILY].weight > 0);
+	assert_int_equal(r.likelihood, MATCH_LIKELY);
 }
 
 /* Worse agreement on one field never raises the score. */
@@ -1379,6 +1415,7 @@ main(void)
 		cmocka_unit_test(test_family_members_names),
 		cmocka_unit_test(test_the_trace_in_arabic_finds_mohamed_abdallah),
 		cmocka_unit_test(test_likely_beats_possible_beats_unrelated),
+		cmocka_unit_test(test_a_brother_is_not_the_child),
 		cmocka_unit_test(test_worse_agreement_lowers_the_score),
 		cmocka_unit_test(test_missing_fields_weigh_nothing),
 		cmocka_unit_test(test_bad_input_is_handled),
