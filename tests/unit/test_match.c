@@ -1048,6 +1048,7 @@ index_token(void *arg, const char *token)
 	struct keylist *l = arg;
 	char skel[NAMES_TOKEN_MAX + 1];
 
+	assert_true(l->n + 2 <= sizeof(l->k) / sizeof(l->k[0]));
 	snprintf(l->k[l->n++], sizeof(l->k[0]), "name:%s", token);
 	if (names_skeleton(token, skel, sizeof(skel)) > 0)
 		snprintf(l->k[l->n++], sizeof(l->k[0]), "skeleton:%s", skel);
