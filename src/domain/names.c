@@ -308,3 +308,210 @@ names_skeleton(const char *token, char *out, size_t outsz)
 	out[k] = '\0';
 	return k >= NAMES_SKELETON_MIN ? (int)k : 0;
 }
+
+/* ---- Latin forms, phonetic codes, string similarity ----------------------------- */
+
+int
+names_latin(const char *token, char *out, size_t outsz)
+{
+	UTransliterator *t;
+	UErrorCode err = U_ZERO_ERROR;
+	UChar u[NAMES_TOKEN_MAX * 8];
+	char latin[NAMES_TOKEN_MAX * 16];
+	int32_t len = 0, limit;
+	size_t i, k = 0, n = strlen(token);
+
+	if (outsz == 0 || n > NAMES_TOKEN_MAX)
+		return -1;
+	for (i = 0; i < n && token[i] >= 'a' && token[i] <= 'z'; i++)
+		;
+	if (i < n) {
+		/* not plain a-z: let ICU write it in Latin */
+		if ((t = names_tr()) == NULL)
+			return -1;
+		u_strFromUTF8(u, (int32_t)(sizeof(u) / sizeof(u[0])), &len, token,
+		    (int32_t)n, &err);
+		if (U_FAILURE(err))
+			return -1;
+		limit = len;
+		utrans_transUChars(t, u, &len, (int32_t)(sizeof(u) / sizeof(u[0])), 0, &limit,
+		    &err);
+		if (U_FAILURE(err))
+			return -1;
+		u_strToUTF8(latin, (int32_t)sizeof(latin), NULL, u, len, &err);
+		if (U_FAILURE(err) || err == U_STRING_NOT_TERMINATED_WARNING)
+			return -1;
+		token = latin;
+		n = strlen(latin);
+	}
+	for (i = 0; i < n && k + 1 < outsz; i++) {
+		unsigned char c = (unsigned char)token[i];
+
+		if (c >= 'a' && c <= 'z')
+			out[k++] = (char)c;
+		else if (c >= 'A' && c <= 'Z')
+			out[k++] = (char)(c - 'A' + 'a');
+		else if (c == 0xca && i + 1 < n && ((unsigned char)token[i + 1] == 0xbf ||
+		    (unsigned char)token[i + 1] == 0xbe)) {
+			out[k++] = 'a';		/* ayn or hamza: a vowel onset */
+			i++;
+		}
+	}
+	out[k] = '\0';
+	return (int)k;
+}
+
+static int
+phonetic_vowel(char c)
+{
+	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y' ||
+	    c == 'w';
+}
+
+/* The class of the letter at s[i] (reading ahead for digraphs, `*skip` letters more
+ * consumed), or 0 for a vowel. See names.h for the rules. */
+static char
+phonetic_sound(const char *s, size_t i, int alt, int *skip)
+{
+	char c = s[i], d = s[i + 1], e = d != '\0' ? s[i + 2] : '\0';
+
+	*skip = 0;
+	if (c == 's' && d == 'c' && e == 'h') {
+		*skip = 2;
+		return 's';
+	}
+	*skip = 1;
+	switch (c) {
+	case 's': if (d == 'h') return 's'; break;
+	case 'c':
+		if (d == 'h')
+			return alt ? 'k' : 's';
+		if (d == 'k')
+			return 'k';
+		break;
+	case 'k': if (d == 'h') return 'h'; break;
+	case 'g': if (d == 'h') return 'k'; break;
+	case 'p': if (d == 'h') return 'f'; break;
+	case 't':
+		if (d == 'h')
+			return alt ? 's' : 't';
+		if (d == 's' || d == 'z')
+			return 's';
+		break;
+	case 'd': if (d == 'j') return 'j'; break;
+	default: break;
+	}
+	*skip = 0;
+	switch (c) {
+	case 'q': case 'k':
+		return 'k';
+	case 'g':
+		return alt ? 'j' : 'k';
+	case 'c':
+		if (alt)
+			return 0;		/* Somali c: the ayn, a vowel onset */
+		return d == 'e' || d == 'i' || d == 'y' ? 's' : 'k';
+	case 'x':
+		return 'h';
+	case 'z':
+		return 's';
+	case 'p':
+		return 'b';
+	case 'v':
+		return alt ? 0 : 'f';
+	case 'y':
+		/* Spanish and Ethiopian y/j at the start: Yaneth = Janeth, Yohannes */
+		return alt && i == 0 && phonetic_vowel(d) ? 'j' : 0;
+	default:
+		return phonetic_vowel(c) || c < 'a' || c > 'z' ? 0 : c;
+	}
+}
+
+int
+names_phonetic(const char *latin, int alt, char *out, size_t outsz)
+{
+	size_t i, k = 0;
+	char c, last = 0;
+	int skip;
+
+	if (outsz == 0)
+		return -1;
+	for (i = 0; latin[i] != '\0'; i++)
+		if (latin[i] < 'a' || latin[i] > 'z')
+			return -1;
+	out[0] = '\0';
+	if (latin[0] == '\0')
+		return 0;
+	if (phonetic_sound(latin, 0, alt, &skip) == 0) {
+		if (outsz < 2)
+			return 0;
+		out[k++] = 'a';
+	}
+	for (i = 0; latin[i] != '\0'; i++) {
+		c = phonetic_sound(latin, i, alt, &skip);
+		i += (size_t)skip;
+		if (c == 0) {
+			last = 0;	/* a vowel separates: "mama" keeps both m */
+			continue;
+		}
+		if (c == last)
+			continue;
+		if (k + 1 >= outsz)
+			break;
+		out[k++] = c;
+		last = c;
+	}
+	while (k > 0 && out[k - 1] == 'h')	/* Aminah, Faarax, taa marbuta */
+		k--;
+	if (k > 0 && out[k - 1] == 'd')		/* Mohamed = Mahamat */
+		out[k - 1] = 't';
+	out[k] = '\0';
+	return (int)k;
+}
+
+#define JW_MAX	255
+
+double
+names_jaro_winkler(const char *a, const char *b)
+{
+	unsigned char ma[JW_MAX], mb[JW_MAX];
+	size_t la = strnlen(a, JW_MAX), lb = strnlen(b, JW_MAX), i, j, lo, hi, win;
+	size_t m = 0, t = 0, p = 0;
+	double jaro;
+
+	if (la == 0 && lb == 0)
+		return 1.0;
+	if (la == 0 || lb == 0)
+		return 0.0;
+	win = (la > lb ? la : lb) / 2;
+	win = win > 0 ? win - 1 : 0;
+	memset(ma, 0, la);
+	memset(mb, 0, lb);
+	for (i = 0; i < la; i++) {
+		lo = i > win ? i - win : 0;
+		hi = i + win + 1 < lb ? i + win + 1 : lb;
+		for (j = lo; j < hi; j++) {
+			if (mb[j] || a[i] != b[j])
+				continue;
+			ma[i] = mb[j] = 1;
+			m++;
+			break;
+		}
+	}
+	if (m == 0)
+		return 0.0;
+	for (i = 0, j = 0; i < la; i++) {
+		if (!ma[i])
+			continue;
+		while (!mb[j])
+			j++;
+		if (a[i] != b[j])
+			t++;
+		j++;
+	}
+	jaro = ((double)m / (double)la + (double)m / (double)lb +
+	    ((double)m - (double)t / 2.0) / (double)m) / 3.0;
+	while (p < 4 && p < la && p < lb && a[p] == b[p])
+		p++;
+	return jaro + (double)p * 0.1 * (1.0 - jaro);
+}
