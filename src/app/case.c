@@ -12,9 +12,9 @@
 #include "base/id.h"
 #include "base/json.h"
 #include "base/log.h"
-#include "domain/deadline.h"
 #include "domain/names.h"
 #include "domain/record.h"
+#include "domain/workflow.h"
 
 #define CASE_TYPE		"case"
 #define CASE_HISTORY_TYPE	"case.history"
@@ -213,7 +213,8 @@ case_view(struct app *a, const struct app_actor *u, const struct record_meta *m,
 	clock_iso(m->updated_at, ts);
 	json_object_set_new(out, "updated_at", json_string(ts));
 	if (strcmp(m->workflow, "new") == 0 && strcmp(m->status, "open") == 0) {
-		int64_t due = m->created_at + deadline_response(m->risk_level);
+		int64_t due = m->created_at +
+		    workflow_response_seconds(a->workflow, m->risk_level);
 
 		clock_iso(due, ts);
 		json_object_set_new(out, "assessment_due", json_string(ts));
@@ -943,7 +944,7 @@ app_caseload(struct app *a, const struct app_actor *u, json_t **out,
 	}
 	if (agency != NULL && (rc = store_user_list(a->store, caseload_user, &c)) != RC_OK)
 		goto out;
-	deadline_response_table(due);
+	workflow_response_table(a->workflow, due);
 	if ((rc = store_caseload(a->store, CASE_TYPE, agency, owner, due, clock_now(),
 	    caseload_row, &c)) != RC_OK) {
 		rc = app_fail(err, rc, "cannot count cases");
