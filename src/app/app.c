@@ -18,6 +18,7 @@
 #include "base/io.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "domain/workflow.h"
 
 #define CONFIG_FILE_MAX	(4 * 1024 * 1024)
 
@@ -175,8 +176,17 @@ app_config_load(struct app *a, struct app_error *err)
 	buf_reset(&b);
 	if ((rc = config_read("config/roles.json", &b, err)) != RC_OK)
 		goto out;
-	if ((rc = policy_load(b.p, b.len, &a->policy, msg, sizeof(msg))) != RC_OK)
+	if ((rc = policy_load(b.p, b.len, &a->policy, msg, sizeof(msg))) != RC_OK) {
 		rc = app_fail(err, rc, "config/roles.json: %s", msg);
+		goto out;
+	}
+	buf_reset(&b);
+	if ((rc = config_read("config/workflow.json", &b, err)) != RC_OK)
+		goto out;
+	if ((rc = workflow_config_load(b.p, b.len, &a->workflow, msg, sizeof(msg))) !=
+	    RC_OK || (rc = workflow_config_check(a->workflow, a->policy, a->forms, msg,
+	    sizeof(msg))) != RC_OK)
+		rc = app_fail(err, rc, "config/workflow.json: %s", msg);
 out:
 	buf_free(&b);
 	return rc;
@@ -465,6 +475,7 @@ app_close(struct app *a)
 	vault_close(a->vault);
 	forms_free(a->forms);
 	policy_free(a->policy);
+	workflow_config_free(a->workflow);
 	free(a);
 }
 

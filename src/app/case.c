@@ -10,7 +10,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
-#include "domain/deadline.h"
+#include "domain/workflow.h"
 
 static const char *const case_summary[] = {
 	"name", "sex", "age", "estimated", "date_of_birth", "risk_level",
@@ -25,9 +25,9 @@ case_view(struct app *a, const struct record_meta *m, json_t *out)
 {
 	char ts[CLOCK_ISO_SIZE];
 
-	(void)a;
 	if (strcmp(m->workflow, "new") == 0 && strcmp(m->status, "open") == 0) {
-		int64_t due = m->created_at + deadline_response(m->risk_level);
+		int64_t due = m->created_at +
+		    workflow_response_seconds(a->workflow, m->risk_level);
 
 		clock_iso(due, ts);
 		json_object_set_new(out, "assessment_due", json_string(ts));
@@ -186,7 +186,7 @@ app_caseload(struct app *a, const struct app_actor *u, json_t **out,
 	}
 	if (agency != NULL && (rc = store_user_list(a->store, caseload_user, &c)) != RC_OK)
 		goto out;
-	deadline_response_table(due);
+	workflow_response_table(a->workflow, due);
 	if ((rc = store_caseload(a->store, "case", agency, owner, due, clock_now(),
 	    caseload_row, &c)) != RC_OK) {
 		rc = app_fail(err, rc, "cannot count cases");

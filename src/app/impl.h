@@ -12,6 +12,7 @@
 #include "vault/vault.h"
 
 struct audit_queue;
+struct workflow_config;
 
 struct app {
 	char			 dir[PATH_MAX];
@@ -19,6 +20,7 @@ struct app {
 	struct vault		*vault;		/* shared with clones */
 	struct forms		*forms;		/* shared with clones */
 	struct policy		*policy;	/* shared with clones */
+	struct workflow_config	*workflow;	/* config/workflow.json; shared with clones */
 	struct audit_queue	*audit;		/* shared; NULL: audit synchronously */
 	int			 is_clone;	/* clones own only `store` */
 	int64_t			 session_ttl;	/* seconds a session lives at most */

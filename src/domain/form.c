@@ -52,6 +52,10 @@
  *   required     all      optional      true/false (default false)
  *   matchable    all      optional      true/false (default false)
  *   no_future    date     optional      true/false: not after today
+ *   system       all      optional      true/false (default false): the server sets this
+ *                                       field (approvals, suggestions, logs); clients may
+ *                                       not change it (form_check_system). Top-level
+ *                                       fields only: a subform is system as a whole
  *   min, max     integer  required      JSON integers, min <= max
  *   max_length   text, textarea         bytes, 1..1000000 (default 200 and 10000)
  *   max_items    multi_select, subform  1..1000 (default: the number of options; 100)
@@ -165,6 +169,7 @@ static const struct field_key {
 	{ "sensitivity", T_ALL },
 	{ "required", T_ALL },
 	{ "matchable", T_ALL },
+	{ "system", T_ALL },
 	{ "no_future", T(FT_DATE) },
 	{ "min", T(FT_INTEGER) },
 	{ "max", T(FT_INTEGER) },
@@ -700,8 +705,12 @@ load_field(struct loader *l, const json_t *def, size_t i, const struct form_fiel
 	/* flags */
 	if ((rc = load_bool(l, path, def, "required", &fd->required)) != RC_OK ||
 	    (rc = load_bool(l, path, def, "matchable", &fd->matchable)) != RC_OK ||
-	    (rc = load_bool(l, path, def, "no_future", &fd->no_future)) != RC_OK)
+	    (rc = load_bool(l, path, def, "no_future", &fd->no_future)) != RC_OK ||
+	    (rc = load_bool(l, path, def, "system", &fd->system)) != RC_OK)
 		return rc;
+	if (fd->system && parent != NULL)
+		return load_fail(l, path, "\"system\" applies to top-level fields only "
+		    "(mark the whole subform)");
 
 	/* limits per type */
 	switch (fd->type) {
@@ -1030,6 +1039,7 @@ field_to_json(const struct form_field *fd)
 	    json_string(sensitivity_names[fd->sensitivity]));
 	bad |= json_object_set_new(o, "required", json_boolean(fd->required));
 	bad |= json_object_set_new(o, "matchable", json_boolean(fd->matchable));
+	bad |= json_object_set_new(o, "system", json_boolean(fd->system));
 	switch (fd->type) {
 	case FT_TEXT:
 	case FT_TEXTAREA:
@@ -1429,6 +1439,36 @@ form_validate(const struct form *f, const json_t *data, const struct form_contex
 		return RC_EINVALID;
 	}
 	validate_object(f, data, "", ctx, errs);
+	return errs->n == 0 && errs->dropped == 0 ? RC_OK : RC_EINVALID;
+}
+
+int
+form_check_system(const struct form *f, const json_t *before, const json_t *after,
+    struct form_errors *errs)
+{
+	const json_t *was, *now;
+	size_t i;
+
+	errs->n = 0;
+	errs->dropped = 0;
+	if (f == NULL || !json_is_object(after)) {
+		add_error(errs, "", "", "the record must be a JSON object");
+		return RC_EINVALID;
+	}
+	for (i = 0; i < f->nfields; i++) {
+		if (!f->fields[i].system)
+			continue;
+		was = before != NULL ? json_object_get(before, f->fields[i].id) : NULL;
+		now = json_object_get(after, f->fields[i].id);
+		if (was != NULL && json_is_null(was))
+			was = NULL;
+		if (now != NULL && json_is_null(now))
+			now = NULL;
+		if (was == NULL && now == NULL)
+			continue;
+		if (was == NULL || now == NULL || !json_equal(was, now))
+			add_error(errs, "", f->fields[i].id, "is set by the system");
+	}
 	return errs->n == 0 && errs->dropped == 0 ? RC_OK : RC_EINVALID;
 }
 

@@ -48,6 +48,8 @@ struct form_field {
 	int			 required;
 	int			 matchable;	/* used for search and matching */
 	int			 no_future;	/* dates: not after today */
+	int			 system;	/* set by the server, never by clients
+						 * (top-level fields only) */
 	long long		 min, max;	/* integers */
 	size_t			 max_length;	/* text, bytes */
 	size_t			 max_items;	/* multi_select and subform */
@@ -108,6 +110,18 @@ struct form_context {
  */
 int	form_validate(const struct form *f, const json_t *data,
 	    const struct form_context *ctx, struct form_errors *errs);
+
+/*
+ * Refuse a client's change to a field the server sets ("system": true in the form
+ * file): every system field whose value in `after` (the record as the client would
+ * leave it) differs from `before` (the stored record; NULL on create, when system
+ * fields must be absent) is named in `errs` with "is set by the system". null counts
+ * as absent; an unchanged value passes, so a client may send back what it read.
+ * Returns RC_OK or RC_EINVALID. Run it on client input only: the server's own
+ * changes (workflow_approval_apply, domv_apply, ...) come after it.
+ */
+int	form_check_system(const struct form *f, const json_t *before, const json_t *after,
+	    struct form_errors *errs);
 
 /* "sex: is required; age: must be between 0 and 120" into `out`. */
 void	form_errors_format(const struct form_errors *errs, char *out, size_t outsz);

@@ -169,8 +169,8 @@ test_embedded_case_form_and_all_lookups_load(void **state)
 
 	assert_true(f->nlookups >= 10);
 	assert_string_equal(form_id(f->cases), "case");
-	assert_int_equal(form_field_count(f->cases), 37);
-	assert_int_equal(json_array_size(form_sections(f->cases)), 4);
+	assert_int_equal(form_field_count(f->cases), 92);
+	assert_int_equal(json_array_size(form_sections(f->cases)), 11);
 	sex = form_field_find(f->cases, "sex");
 	assert_non_null(sex);
 	assert_int_equal(sex->type, FT_SELECT);
@@ -371,6 +371,12 @@ test_malformed_form_definitions_are_rejected_with_a_message(void **state)
 		    "field s.t: sensitivity basic is lower than its subform's (sensitive)" },
 		{ "{\"id\":\"s\",\"type\":\"subform\"," FIELD_HEAD "}",
 		    "field s: \"fields\" must be a non-empty array" },
+		{ "{\"id\":\"a\",\"type\":\"text\",\"system\":1," FIELD_HEAD "}",
+		    "field a: \"system\" must be true or false" },
+		{ "{\"id\":\"s\",\"type\":\"subform\"," FIELD_HEAD ",\"fields\":["
+		    "{\"id\":\"t\",\"type\":\"text\",\"labels\":{\"en\":\"T\"},"
+		    "\"system\":true}]}",
+		    "field s.t: \"system\" applies to top-level fields only" },
 		{ "{\"id\":\"s\",\"type\":\"subform\"," FIELD_HEAD ",\"fields\":["
 		    "{\"id\":\"t\",\"type\":\"text\",\"labels\":{\"en\":\"T\"}},"
 		    "{\"id\":\"t\",\"type\":\"text\",\"labels\":{\"en\":\"T\"}}]}",
@@ -936,6 +942,257 @@ test_subform_fields_inherit_the_subform_sensitivity(void **state)
 	assert_string_equal(name->section, "family_details");
 }
 
+/* ---- system fields ------------------------------------------------------------------------ */
+
+static void
+test_system_fields_are_exactly_the_server_set_ones(void **state)
+{
+	static const char *const expect[] = { "risk_level_suggested",
+	    "risk_level_suggested_reasons", "case_status_reopened", "reopened_logs",
+	    "approval_status_assessment", "approval_status_bia",
+	    "approval_status_case_plan", "approval_status_closure", "approval_subforms" };
+	struct fixture *f = *state;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < form_field_count(f->cases); i++) {
+		const struct form_field *fd = form_field_at(f->cases, i);
+		int want = 0;
+
+		for (j = 0; j < sizeof(expect) / sizeof(expect[0]); j++)
+			want |= strcmp(expect[j], fd->id) == 0;
+		if (fd->system != want)
+			fail_msg("field %s: system is %d, expected %d", fd->id, fd->system,
+			    want);
+		n += fd->system;
+	}
+	assert_int_equal(n, sizeof(expect) / sizeof(expect[0]));
+	/* the caseworker's own risk level is theirs to set */
+	assert_false(form_field_find(f->cases, "risk_level")->system);
+}
+
+static json_t *
+parse(const char *text)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, 0, &jerr);
+
+	if (j == NULL)
+		fail_msg("test JSON: %s: %s", jerr.text, text);
+	return j;
+}
+
+static void
+test_clients_cannot_set_or_change_system_fields(void **state)
+{
+	struct fixture *f = *state;
+	json_t *before = parse("{\"sex\":\"female\",\"name_first\":\"A\","
+	    "\"approval_status_closure\":\"requested\",\"approval_subforms\":[{"
+	    "\"approval_requested_for\":\"closure\",\"approval_status\":\"requested\","
+	    "\"approval_date\":\"2025-06-10\"}]}");
+	json_t *after;
+
+	/* a new record carries none */
+	after = parse("{\"sex\":\"female\",\"name_first\":\"A\","
+	    "\"approval_status_closure\":\"approved\"}");
+	assert_int_equal(form_check_system(f->cases, NULL, after, &f->errs), RC_EINVALID);
+	assert_problem(&f->errs, "approval_status_closure", "is set by the system");
+	json_decref(after);
+	after = parse("{\"sex\":\"female\",\"name_first\":\"A\",\"risk_level\":\"high\","
+	    "\"approval_status_closure\":null}");
+	assert_int_equal(form_check_system(f->cases, NULL, after, &f->errs), RC_OK);
+	json_decref(after);
+
+	/* sending back what was read is no change */
+	after = json_deep_copy(before);
+	json_object_set_new(after, "risk_level", json_string("low"));
+	assert_int_equal(form_check_system(f->cases, before, after, &f->errs), RC_OK);
+	assert_int_equal(f->errs.n, 0);
+
+	/* approving one's own closure by editing the record is refused */
+	json_object_set_new(after, "approval_status_closure", json_string("approved"));
+	assert_int_equal(form_check_system(f->cases, before, after, &f->errs), RC_EINVALID);
+	assert_int_equal(f->errs.n, 1);
+	assert_problem(&f->errs, "approval_status_closure", "is set by the system");
+
+	/* so is rewriting or dropping the history */
+	json_object_set_new(after, "approval_status_closure", json_string("requested"));
+	json_object_set_new(after, "approval_subforms", json_array());
+	json_object_set_new(after, "risk_level_suggested", json_string("low"));
+	assert_int_equal(form_check_system(f->cases, before, after, &f->errs), RC_EINVALID);
+	assert_int_equal(f->errs.n, 2);
+	assert_problem(&f->errs, "approval_subforms", "is set by the system");
+	assert_problem(&f->errs, "risk_level_suggested", "is set by the system");
+	json_object_del(after, "approval_subforms");
+	json_object_del(after, "risk_level_suggested");
+	assert_int_equal(form_check_system(f->cases, before, after, &f->errs), RC_EINVALID);
+	assert_problem(&f->errs, "approval_subforms", "is set by the system");
+	json_decref(after);
+	json_decref(before);
+}
+
+static void
+test_system_flag_reaches_clients(void **state)
+{
+	struct fixture *f = *state;
+	json_t *j = form_to_json(f->cases);
+	const json_t *fd;
+	size_t i;
+	int seen = 0;
+
+	json_array_foreach(json_object_get(j, "fields"), i, fd) {
+		const char *id = json_string_value(json_object_get(fd, "id"));
+
+		assert_true(json_is_boolean(json_object_get(fd, "system")));
+		if (strcmp(id, "approval_subforms") == 0) {
+			assert_true(json_is_true(json_object_get(fd, "system")));
+			seen = 1;
+		}
+		if (strcmp(id, "sex") == 0)
+			assert_true(json_is_false(json_object_get(fd, "system")));
+	}
+	assert_true(seen);
+	json_decref(j);
+}
+
+/* ---- the workflow sections ------------------------------------------------------------------ */
+
+static void
+test_managed_case_with_every_workflow_section_is_accepted(void **state)
+{
+	assert_valid(*state, "{\"sex\":\"male\",\"name_first\":\"Yonas\",\"age\":15,"
+	    "\"estimated\":true,\"age_range_from\":14,\"age_range_to\":17,"
+	    "\"age_assessment_method\":\"interview\",\"age_assessment_date\":\"2025-05-02\","
+	    "\"age_assessment_outcome\":\"undetermined\",\"age_assessment_consent\":true,"
+	    "\"age_assessment_guardian_present\":true,\"age_assessment_appeal\":false,"
+	    "\"age_assessment_notes\":\"Interview with a guardian present.\","
+	    "\"risk_level\":\"high\",\"initial_assessment_date\":\"2025-05-01\","
+	    "\"initial_assessment_child_safe\":false,"
+	    "\"initial_assessment_urgent_needs\":\"Shelter\\nMedical check\","
+	    "\"initial_assessment_actions\":\"Placed in interim care\","
+	    "\"comprehensive_assessment_date\":\"2025-05-12\","
+	    "\"comprehensive_assessment_safety\":\"x\",\"comprehensive_assessment_health\":\"x\","
+	    "\"comprehensive_assessment_education\":\"x\","
+	    "\"comprehensive_assessment_family\":\"x\",\"comprehensive_assessment_legal\":\"x\","
+	    "\"comprehensive_assessment_child_views\":\"x\","
+	    "\"comprehensive_assessment_summary\":\"x\",\"domv_assessment_date\":\"2025-05-12\","
+	    "\"domv_factors\":[{\"domv_level\":\"individual\","
+	    "\"domv_factor\":\"individual_history_exploitation\",\"domv_factor_type\":\"risk\","
+	    "\"domv_evidence\":\"Worked to repay a debt\",\"domv_source\":\"child\","
+	    "\"domv_date\":\"2025-05-12\"},{\"domv_level\":\"household\","
+	    "\"domv_factor\":\"household_caregiver\",\"domv_factor_type\":\"protective\"}],"
+	    "\"domv_summary_individual\":\"x\",\"domv_summary_household\":\"x\","
+	    "\"domv_summary_community\":\"x\",\"domv_summary_structural\":\"x\","
+	    "\"risk_level_suggested\":\"high\","
+	    "\"risk_level_suggested_reasons\":\"critical_factor:individual_history_exploitation\","
+	    "\"bia_subform_section\":[{\"bia_type\":\"short\",\"bia_date\":\"2025-05-02\","
+	    "\"bia_conducted_by\":\"Caseworker\",\"bia_child_views\":\"x\","
+	    "\"bia_family_views\":\"x\",\"bia_safety_risks\":\"x\","
+	    "\"bia_recommendation\":\"x\",\"bia_refer_to_bid\":true}],"
+	    "\"bid_referral_date\":\"2025-05-20\",\"bid_panel_date\":\"2025-06-01\","
+	    "\"bid_panel_members\":[{\"bid_panel_member_name\":\"Panel chair\","
+	    "\"bid_panel_member_role\":\"Chair\",\"bid_panel_member_agency\":\"Horizon\","
+	    "\"bid_panel_member_present\":true}],\"bid_recommendation\":\"reunification\","
+	    "\"bid_recommendation_other\":\"\",\"bid_decision\":\"defer\","
+	    "\"bid_decision_date\":\"2025-06-01\",\"bid_decision_reasons\":\"x\","
+	    "\"bid_child_informed\":true,\"bid_followup_date\":\"2025-07-01\","
+	    "\"bid_followup_notes\":\"x\",\"date_case_plan\":\"2025-05-20\","
+	    "\"cp_case_plan_subform_case_plan_interventions\":[{"
+	    "\"intervention_service_goal\":\"Safe care\","
+	    "\"intervention_service_to_be_provided\":\"Foster placement\","
+	    "\"case_plan_provider_and_contact_details\":\"Social services\","
+	    "\"case_plan_timeframe\":\"2025-08-01\",\"case_plan_action_status\":\"in_progress\"}],"
+	    "\"durable_solution_proposed\":true,\"separation_from_parents_against_will\":false,"
+	    "\"followup_subform_section\":[{\"followup_type\":\"case_plan_review\","
+	    "\"followup_needed_by_date\":\"2025-07-20\",\"followup_date\":\"2025-06-10\","
+	    "\"followup_child_seen\":true,\"followup_comments\":\"x\"}],"
+	    "\"closure_reason\":\"other\",\"closure_reason_other\":\"x\","
+	    "\"date_closure\":\"2025-06-14\",\"closure_notes\":\"x\","
+	    "\"case_status_reopened\":true,\"reopened_logs\":[{\"reopened_date\":\"2025-06-15\","
+	    "\"reopened_user\":\"0b7c3f5e-1f6e-4c53-9a7a-2f0f3c9d1e11\"}],"
+	    "\"approval_status_assessment\":\"approved\",\"approval_status_bia\":\"rejected\","
+	    "\"approval_status_case_plan\":\"requested\",\"approval_status_closure\":\"approved\","
+	    "\"approval_subforms\":[{\"approval_requested_for\":\"case_plan\","
+	    "\"approval_status\":\"requested\",\"approval_date\":\"2025-05-21\","
+	    "\"requested_by\":\"0b7c3f5e-1f6e-4c53-9a7a-2f0f3c9d1e11\"},"
+	    "{\"approval_response_for\":\"bia\",\"approval_status\":\"rejected\","
+	    "\"approval_date\":\"2025-05-22\",\"approved_by\":\"x\","
+	    "\"approval_manager_comments\":\"Views of the aunt missing\"}],"
+	    "\"consent_per_purpose\":[{\"consent_purpose\":\"tracing\","
+	    "\"consent_given_by\":\"child\",\"consent_granted\":true,"
+	    "\"consent_date\":\"2025-05-01\",\"consent_recipient_type\":\"ngo\","
+	    "\"consent_no_appropriate_caregiver\":true,\"consent_given_by_other\":\"\","
+	    "\"consent_withhold_details\":\"Not to the uncle\"}]}");
+}
+
+static void
+test_workflow_subform_rows_need_their_key_fields(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(check(f, "{\"sex\":\"female\",\"name_first\":\"A\","
+	    "\"domv_factors\":[{\"domv_evidence\":\"x\"},{\"domv_level\":\"global\","
+	    "\"domv_factor\":\"individual_age\",\"domv_factor_type\":\"maybe\"}],"
+	    "\"consent_per_purpose\":[{\"consent_purpose\":\"tracing\"}],"
+	    "\"bia_subform_section\":[{\"bia_type\":\"long\",\"bia_date\":\"2025-06-16\"}],"
+	    "\"bid_decision\":\"approved\",\"closure_reason\":\"bored\"}"), RC_EINVALID);
+	assert_problem(&f->errs, "domv_factors[0].domv_level", "is required");
+	assert_problem(&f->errs, "domv_factors[0].domv_factor", "is required");
+	assert_problem(&f->errs, "domv_factors[0].domv_factor_type", "is required");
+	assert_problem(&f->errs, "domv_factors[1].domv_level", "is not one of the options");
+	assert_problem(&f->errs, "domv_factors[1].domv_factor_type",
+	    "is not one of the options");
+	assert_problem(&f->errs, "consent_per_purpose[0].consent_given_by", "is required");
+	assert_problem(&f->errs, "consent_per_purpose[0].consent_granted", "is required");
+	assert_problem(&f->errs, "consent_per_purpose[0].consent_date", "is required");
+	assert_problem(&f->errs, "bia_subform_section[0].bia_type",
+	    "is not one of the options");
+	assert_problem(&f->errs, "bia_subform_section[0].bia_date", "is in the future");
+	assert_problem(&f->errs, "bid_decision", "is not one of the options");
+	assert_problem(&f->errs, "closure_reason", "is not one of the options");
+}
+
+static void
+test_workflow_fields_have_sensible_sensitivity(void **state)
+{
+	static const struct {
+		const char		*id;
+		enum form_sensitivity	 s;
+	} want[] = {
+		{ "consent_per_purpose", FS_RESTRICTED },
+		{ "domv_factors", FS_RESTRICTED },	/* trafficking history */
+		{ "risk_level_suggested_reasons", FS_RESTRICTED },
+		{ "comprehensive_assessment_health", FS_RESTRICTED },
+		{ "age_assessment_consent", FS_RESTRICTED },
+		{ "initial_assessment_urgent_needs", FS_SENSITIVE },
+		{ "bia_subform_section", FS_SENSITIVE },
+		{ "bid_decision_reasons", FS_SENSITIVE },
+		{ "closure_notes", FS_SENSITIVE },
+		{ "domv_summary_individual", FS_SENSITIVE },
+		{ "risk_level_suggested", FS_BASIC },
+		{ "approval_status_closure", FS_BASIC },
+		{ "initial_assessment_date", FS_BASIC },
+	};
+	struct fixture *f = *state;
+	const struct form_field *fd;
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		fd = form_field_find(f->cases, want[i].id);
+		if (fd == NULL)
+			fail_msg("no field %s", want[i].id);
+		if (fd->sensitivity != want[i].s)
+			fail_msg("%s: sensitivity %d, expected %d", want[i].id,
+			    fd->sensitivity, want[i].s);
+	}
+	/* every narrative is at least sensitive */
+	for (i = 0; i < form_field_count(f->cases); i++) {
+		fd = form_field_at(f->cases, i);
+		if (fd->type == FT_TEXTAREA && fd->sensitivity < FS_SENSITIVE &&
+		    strcmp(fd->id, "address_current") != 0)
+			fail_msg("narrative %s is only class %d", fd->id, fd->sensitivity);
+	}
+}
+
 /* ---- errors ------------------------------------------------------------------------------ */
 
 static void
@@ -1099,6 +1356,12 @@ main(void)
 		T(test_subform_errors_are_named_with_index_and_field),
 		T(test_subform_max_items_is_enforced),
 		T(test_subform_fields_inherit_the_subform_sensitivity),
+		T(test_system_fields_are_exactly_the_server_set_ones),
+		T(test_clients_cannot_set_or_change_system_fields),
+		T(test_system_flag_reaches_clients),
+		T(test_managed_case_with_every_workflow_section_is_accepted),
+		T(test_workflow_subform_rows_need_their_key_fields),
+		T(test_workflow_fields_have_sensible_sensitivity),
 		T(test_errors_never_quote_the_value),
 		T(test_errors_format_joins_field_and_problem),
 		T(test_errors_beyond_the_maximum_are_counted_as_dropped),
