@@ -20,8 +20,8 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 SRC	 = $(wildcard src/base/*.c src/vault/*.c src/store/*.c src/domain/*.c \
 	     src/app/*.c src/web/*.c src/cli/*.c)
-CONFIG	 = $(wildcard config/forms/*.json config/lookups/*.json config/roles.json config/match.json \
-	     config/workflow.json config/locations/*.csv)
+CONFIG	 = $(wildcard config/forms/*.json config/lookups/*.json config/roles.json \
+	     config/workflow.json config/match.json config/locations/*.csv)
 STATIC	 = $(wildcard web/static/*)
 PO	 = $(wildcard po/*.po)
 MO	 = $(PO:po/%.po=build/gen/po/%.mo)
