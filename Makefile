@@ -129,7 +129,7 @@ run: all
 	@scripts/run-demo
 
 bench: all
-	@bench/api.sh
+	@bench/run.sh
 
 clean:
 	rm -rf build
