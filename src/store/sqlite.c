@@ -687,11 +687,19 @@ list_where(struct buf *q, const struct store_filter *f)
 	size_t t, k;
 	int rc = 0;
 
-	rc |= buf_puts(q, " WHERE r.type = ?");
+	/* With search terms, the records come from the blind-index lists of the first
+	 * term (a few hundred ids at most), not from a walk of the agency's records
+	 * probing the lists for each: the unary + keeps SQLite off the scope indexes. */
+	if (f->nterms > 0)
+		rc |= buf_puts(q, " WHERE +r.type = ?");
+	else
+		rc |= buf_puts(q, " WHERE r.type = ?");
 	if (f->agency_id && *f->agency_id)
-		rc |= buf_puts(q, " AND r.agency_id = ?");
+		rc |= buf_puts(q, f->nterms > 0 ? " AND +r.agency_id = ?" :
+		    " AND r.agency_id = ?");
 	if (f->owner_id && *f->owner_id)
-		rc |= buf_puts(q, " AND r.owner_id = ?");
+		rc |= buf_puts(q, f->nterms > 0 ? " AND +r.owner_id = ?" :
+		    " AND r.owner_id = ?");
 	if (f->location_prefix && *f->location_prefix)
 		rc |= buf_puts(q, " AND substr(r.location_code, 1, length(?)) = ?");
 	if (f->peer_or_agency_id && *f->peer_or_agency_id)
