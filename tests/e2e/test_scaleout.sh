@@ -3,7 +3,10 @@
 # on the other and ends on both; a user disabled through one is refused by the other
 # at once; wrong passwords count across both; concurrent PATCHes with the same If-Match
 # through both let exactly one through; the audit chain both append to stays one chain;
-# processes that start together bring a new database's schema up to date once.
+# processes that start together bring a new database's schema up to date once. On
+# PostgreSQL also: when the server ends every connection (a restart, a failover) no
+# request fails and no audit row is lost; while it refuses connections a good token
+# gets 503, not 401, and works again afterwards.
 # Runs on SQLite (two processes on one WAL file) and, under `run --pg`, on PostgreSQL:
 # pg-wrap gives a data directory one database, so the same --data means the same one.
 . "$(dirname "$0")/lib.sh"
@@ -188,6 +191,51 @@ check "the database holds rev 2" \
 check "two history entries (create, one update)" \
     test "$(db_sql "$D" "SELECT count(*) FROM record_history WHERE record_id = '$CID'")" = 2
 
+if [ "$DB_PG" = 1 ]; then
+	DBNAME=$("$E2E_DIR/pg-wrap" --url "$D")
+	DBNAME=${DBNAME##*/}
+	# end_backends: PostgreSQL ends every session on the database, as a restart or a
+	# failover does; returns when they are gone. Prints how many there were.
+	end_backends() {
+		psql -qXAt "$ROUTECARE_PG_SERVER" -c "SELECT count(pg_terminate_backend(pid))
+		    FROM pg_stat_activity WHERE datname = '$DBNAME' AND pid <> pg_backend_pid()"
+		for _ in $(seq 1 50); do
+			[ "$(psql -qXAt "$ROUTECARE_PG_SERVER" -c "SELECT count(*) FROM
+			    pg_stat_activity WHERE datname = '$DBNAME'")" = 0 ] && break
+			sleep 0.1
+		done
+	}
+
+	echo "- PostgreSQL ends every connection of both servers: no request fails"
+	ended=$(end_backends)
+	check "both servers' connections ended ($ended)" test "$ended" -ge 4
+	for s in A B; do
+		serve_use "$s"
+		for i in 1 2 3 4; do
+			expect_http 200 "read $i on $s after its connections were ended" "$TOK" \
+			    GET "/api/v1/cases/$CID" && READS=$((READS + 1))
+		done
+		expect_http 201 "a create on $s after its connections were ended" "$TOK" \
+		    POST /api/v1/cases "${JH[@]}" \
+		    --data-binary '{"data":{"name_first":"Reconnecta","sex":"female","age":7}}'
+	done
+
+	echo "- while the database refuses connections: 503, and the token works after"
+	psql -qXAt "$ROUTECARE_PG_SERVER" -c "ALTER DATABASE $DBNAME ALLOW_CONNECTIONS false"
+	end_backends >/dev/null
+	for s in A B; do
+		serve_use "$s"
+		expect_http 503 "a good token on $s while the database is down: 503, not 401" \
+		    "$TOK" GET "/api/v1/cases/$CID"
+	done
+	psql -qXAt "$ROUTECARE_PG_SERVER" -c "ALTER DATABASE $DBNAME ALLOW_CONNECTIONS true"
+	for s in A B; do
+		serve_use "$s"
+		expect_http 200 "the same token on $s once the database is back" "$TOK" \
+		    GET "/api/v1/cases/$CID" && READS=$((READS + 1))
+	done
+fi
+
 echo "- both servers at once: reads (audited in the background) and creates"
 pids=
 for i in $(seq 1 40); do
@@ -229,7 +277,7 @@ check "one case.read row per read ($READS)" \
     test "$(audit_count "action = 'case.read' AND record_id = '$CID'")" = "$READS"
 check "one update row and nine conflicts for the race" \
     test "$(audit_count "action = 'case.update' AND record_id = '$CID' AND outcome = 'ok'"):$(audit_count "action = 'case.update' AND record_id = '$CID' AND outcome = 'conflict'")" = 1:9
-check "eleven creates audited" test "$(audit_count "action = 'case.create'")" = 11
+check "every create audited" test "$(audit_count "action = 'case.create'")" = "$((11 + 2 * DB_PG))"
 check "the logout on B and the disabling on B are in the chain" \
     test "$(audit_count "action IN ('logout', 'user.update')")" = 2
 check "ten wrong passwords from both servers in the chain" \
