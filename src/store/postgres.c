@@ -12,7 +12,12 @@
  * at a time, so the audit chain (store_audit_last, then insert) cannot fork and a
  * check-then-write inside a transaction sees every earlier commit. Commits are
  * durable with the server's default synchronous_commit = on.
+ *
+ * A connection the server closed (restart, failover) is replaced before the next
+ * statement that runs outside a transaction; one lost inside a transaction fails that
+ * transaction, and the caller's error path rolls back as for any other failure.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,8 +396,46 @@ pg_recover(struct pg_store *ps)
 		return;
 	PQreset(ps->conn);
 	memset(ps->prepared, 0, sizeof(ps->prepared));
-	if (PQstatus(ps->conn) == CONNECTION_OK)
+	if (PQstatus(ps->conn) == CONNECTION_OK) {
+		/* a new session starts with the server's encoding: ask for UTF8 again */
+		if (PQsetClientEncoding(ps->conn, "UTF8") != 0)
+			log_error("postgres: cannot use UTF8 after reconnecting");
 		log_warn("postgres: connection lost and re-established");
+	}
+}
+
+/*
+ * Before a statement: a connection lost earlier is tried again, and when the server
+ * closed one while it sat idle outside a transaction (a restart, a failover, a proxy's
+ * timeout) it is replaced now rather than fail this statement. Nothing was sent on it
+ * since it last answered, so nothing runs twice. An idle connection has nothing to
+ * read unless the server is leaving (its reason, then the end of the stream): read
+ * until the end shows or nothing more is there; poll() with no wait and libpq's
+ * non-blocking socket keep this from blocking. RC_EIO when there is no connection.
+ */
+static int
+pg_check_idle(struct pg_store *ps)
+{
+	struct pollfd pfd;
+	const char *why;
+	int i;
+
+	for (i = 0; i < 4 && PQstatus(ps->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(ps->conn) == PQTRANS_IDLE; i++) {
+		pfd.fd = PQsocket(ps->conn);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd < 0 || poll(&pfd, 1, 0) <= 0)
+			break;
+		if (PQconsumeInput(ps->conn) == 0)
+			break;
+	}
+	pg_recover(ps);		/* only when the connection is gone */
+	if (PQstatus(ps->conn) != CONNECTION_BAD)
+		return RC_OK;
+	why = PQerrorMessage(ps->conn);
+	log_error("postgres: no connection: %.*s", (int)strcspn(why, "\n"), why);
+	return RC_EIO;
 }
 
 /*
@@ -413,6 +456,8 @@ run(struct store *s, enum stmt id, const struct params *p, PGresult **out)
 		return RC_EINVALID;
 	snprintf(name, sizeof(name), "rc%d", (int)id);
 	for (attempt = 0;; attempt++) {
+		if ((rc = pg_check_idle(ps)) != RC_OK)
+			return rc;
 		idle = PQtransactionStatus(ps->conn) == PQTRANS_IDLE;
 		if (!ps->prepared[id]) {
 			res = PQprepare(ps->conn, name, pg_sql[id], 0, NULL);
@@ -477,6 +522,8 @@ run_sql(struct store *s, const char *sql, const struct params *p, PGresult **out
 	*out = NULL;
 	if (p->overflow)
 		return RC_EINVALID;
+	if ((rc = pg_check_idle(ps)) != RC_OK)
+		return rc;
 	res = PQexecParams(ps->conn, sql, p->n, NULL, p->v, p->len, p->fmt, 0);
 	est = PQresultStatus(res);
 	if (est == PGRES_TUPLES_OK || est == PGRES_COMMAND_OK) {

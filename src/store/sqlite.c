@@ -435,6 +435,13 @@ sqlite_store_migrate(struct store *s, int upto)
 	for (v = have < 0 ? 1 : have + 1; v <= (int)MIGRATION_COUNT && v <= upto; v++) {
 		if ((rc = sqlite_store_begin(s)) != RC_OK)
 			return rc;
+		/* again under the write lock: another process starting at the same time
+		 * (several servers after an upgrade) may have applied it meanwhile */
+		if (sqlite_store_schema_version(s) >= v) {
+			if ((rc = sqlite_store_commit(s)) != RC_OK)
+				return rc;
+			continue;
+		}
 		if (sqlite3_exec(S(s)->db, sqlite_migrations[v - 1], NULL, NULL, NULL) !=
 		    SQLITE_OK) {
 			log_error("sqlite: migration %d: %s", v, sqlite3_errmsg(S(s)->db));

@@ -888,7 +888,8 @@ http_form_body_free(struct http_form_body *fb)
 /*
  * Who sent the request: a Bearer token (Authorization), else the session cookie.
  * Returns 0 (req->auth set, NONE when no credentials came), or -1 after answering
- * 401 (bad credentials) or 403 (cookie on an unsafe request without its CSRF token).
+ * 401 (bad credentials), 503 (the session could not be checked: the token may be
+ * good) or 403 (cookie on an unsafe request without its CSRF token).
  */
 static int
 http_authenticate(struct http_request *req, struct http_response *resp, int required)
@@ -896,6 +897,7 @@ http_authenticate(struct http_request *req, struct http_response *resp, int requ
 	struct app_error err = { 0 };
 	const char *h, *tok = NULL, *csrf;
 	enum http_auth via = HTTP_AUTH_NONE;
+	int rc = RC_EAUTH;
 
 	if ((h = http_header(req, "Authorization")) != NULL) {
 		if (strncasecmp(h, "Bearer ", 7) == 0) {
@@ -922,10 +924,15 @@ http_authenticate(struct http_request *req, struct http_response *resp, int requ
 		return -1;
 	}
 	if (str_copy(req->token, sizeof(req->token), tok) != 0 || req->token[0] == '\0' ||
-	    app_session_actor(req->app, req->token, &req->actor, &err) != RC_OK) {
+	    (rc = app_session_actor(req->app, req->token, &req->actor, &err)) != RC_OK) {
 		sodium_memzero(req->token, sizeof(req->token));
 		if (!required && via == HTTP_AUTH_COOKIE)
 			return 0;	/* a stale cookie on a public page */
+		if (rc != RC_EAUTH) {	/* the database failed, not the token: keep it */
+			http_error(resp, 503, "unavailable",
+			    "the server cannot reach its database");
+			return -1;
+		}
 		http_header_add(resp, "WWW-Authenticate", "Bearer");
 		http_error(resp, 401, "unauthorized",
 		    "the session is unknown, expired or ended: sign in again");

@@ -262,3 +262,51 @@ header_val() {
 jout() {
 	jq -r "$1" "$OUT" 2>/dev/null || echo "<not json>"
 }
+
+# ---- several servers on one database (test_scaleout.sh) --------------------------------
+
+SERVE_NAMES=
+
+# serve_named NAME DATA_DIR [ARGS...]: serve_start with its log in $T/server.NAME.log,
+# then keep that server as NAME (PID_NAME, PORT_NAME, BASE_NAME) and make no server
+# current. Every named server is killed on exit. Returns 1 when it would not start.
+serve_named() {
+	sname=$1
+	shift
+	SERVER_LOG=$T/server.$sname.log
+	if ! serve_start "$@"; then
+		SERVER_LOG=$T/server.log
+		return 1
+	fi
+	printf -v "PID_$sname" '%s' "$SERVER_PID"
+	printf -v "PORT_$sname" '%s' "$PORT"
+	printf -v "BASE_$sname" '%s' "$BASE"
+	SERVE_NAMES="$SERVE_NAMES $sname"
+	SERVER_PID=
+	SERVER_LOG=$T/server.log
+	trap 'serve_kill_named; serve_kill; rm -rf "$T"' EXIT
+	return 0
+}
+
+# serve_use NAME: the named server answers http_as and expect_http from now on.
+serve_use() {
+	sb=BASE_$1
+	BASE=${!sb}
+}
+
+# serve_stop_named NAME: serve_stop for a named server (SERVER_STATUS as there).
+serve_stop_named() {
+	sp=PID_$1
+	SERVER_PID=${!sp}
+	serve_stop
+	printf -v "PID_$1" '%s' ""
+}
+
+serve_kill_named() {	# on exit: never leave a named server behind
+	for sname in $SERVE_NAMES; do
+		sp=PID_$sname
+		if [ -n "${!sp:-}" ]; then
+			kill -KILL "${!sp}" 2>/dev/null || true
+		fi
+	done
+}
