@@ -296,6 +296,9 @@ struct app_audit_query {
  * "outcome"}], "metadata":{...}} */
 int	app_audit_list(struct app *a, const struct app_actor *u,
 	    const struct app_audit_query *q, json_t **out, struct app_error *err);
+/* Check that master.key belongs to the database: the newest audit row must verify
+ * (an empty chain passes). RC_EINTEGRITY otherwise; a server refuses to start. */
+int	app_key_check(struct app *a, struct app_error *err);
 /* Walk the whole chain. RC_OK with `*rows` checked, or RC_EINTEGRITY with `*bad_seq`
  * the first row that does not verify (err says how). */
 int	app_audit_verify(struct app *a, int64_t *rows, int64_t *bad_seq,

@@ -526,3 +526,42 @@ out:
 	store_record_free(&r);
 	return rc;
 }
+
+/* ---- does the key fit the database ------------------------------------------------ */
+
+struct newest_ctx {
+	const struct vault	*v;
+	int			 checked, ok;
+};
+
+static int
+newest_row(void *arg, struct store_audit *r)
+{
+	struct newest_ctx *c = arg;
+	uint8_t h[STORE_HASH_BYTES];
+
+	audit_hash(c->v, r, h);
+	c->checked = 1;
+	c->ok = !r->malformed && sodium_memcmp(h, r->hash, STORE_HASH_BYTES) == 0;
+	free(r->fields);
+	return 0;
+}
+
+int
+app_key_check(struct app *a, struct app_error *err)
+{
+	struct store_audit_filter f = { 0 };
+	struct newest_ctx c = { 0 };
+	int rc;
+
+	c.v = a->vault;
+	f.limit = 1;
+	if ((rc = store_audit_list(a->store, &f, NULL, newest_row, &c)) != RC_OK)
+		return app_fail(err, rc, "cannot read the audit log");
+	if (c.checked && !c.ok)
+		return app_fail(err, RC_EINTEGRITY, "the newest audit row does not verify "
+		    "with this master.key: the key does not belong to this database, or "
+		    "the row was altered. Refusing to start; run `routecare audit verify` "
+		    "with the right key");
+	return RC_OK;
+}

@@ -225,6 +225,10 @@ web_serve(const struct web_options *o)
 		    rc_name(rc));
 		goto fail;
 	}
+	if ((rc = app_key_check(app, &err)) != RC_OK) {
+		fprintf(stderr, "routecare: %s\n", err.message);
+		goto fail;
+	}
 	if ((rc = app_audit_start(app, &err)) != RC_OK) {
 		fprintf(stderr, "routecare: cannot start the audit writer: %s\n",
 		    err.message[0] ? err.message : rc_name(rc));

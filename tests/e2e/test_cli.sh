@@ -167,6 +167,14 @@ printf '{"data":{"age":"x"}}' >"$T/bad.json"
 expect_in 2 "bad patch" "$T/bad.json" "$RC" case update --as amal.cw --rev 4 "$ID" && stderr_has "age"
 check "stored cases unchanged by bad input" test "$(snapshot)" = "$BEFORE"
 
+echo "- a server refuses to start with a master.key that is not the database's"
+cp -p "$D/master.key" "$T/right.key"
+head -c 32 /dev/urandom >"$D/master.key"
+expect 1 "serve with another key" timeout 20 "$RC" serve --listen 127.0.0.1:0 &&
+    stderr_has "does not belong"
+cp -p "$T/right.key" "$D/master.key"
+expect 0 "the right key still opens it" "$RC" audit verify
+
 echo "- a changed byte in a sealed body is detected"
 if [ "$DB_PG" = 1 ]; then
 	db_sql "$D" "UPDATE records SET body = set_byte(body, 60, (get_byte(body, 60) + 1) % 256) WHERE id = '$MO'" >/dev/null
