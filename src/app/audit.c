@@ -193,7 +193,11 @@ audit_enqueue_or_write(struct app *a, struct store_audit *rp)
 		}
 		if (!q->stop && q->n < q->cap) {
 			q->rows[q->n++] = r;
-			pthread_cond_signal(&q->work);
+			/* wake the writer for the first row of a batch, or a full one; in
+			 * between it is gathering and a wake-up per row would end every
+			 * batch at one row (a commit per read) */
+			if (q->n == 1 || q->n >= AUDIT_BATCH_MAX)
+				pthread_cond_signal(&q->work);
 			pthread_mutex_unlock(&q->mu);
 			return;
 		}
