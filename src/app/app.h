@@ -379,12 +379,15 @@ int	app_case_consent_override(struct app *a, const struct app_actor *u,
 
 struct app_task_query {
 	int	 overdue_only;	/* 1: only what is late now */
+	int	 upcoming_only;	/* 1: only what is not late yet */
+	int	 latest_first;	/* 1: the latest due first (what just became late) */
 	int64_t	 page;		/* from 1 */
 	int64_t	 per;		/* 1..100 */
 };
 
 /*
- * The tasks (deadlines) in `u`'s scope, soonest first: a caseworker's own cases; a
+ * The tasks (deadlines) in `u`'s scope, soonest first (unless latest_first): a
+ * caseworker's own cases; a
  * supervisor's agency, approvals waiting for them included. Action "task.list".
  * {"data": [{"id","record_id","short_id","kind","approval"?,"stage","risk_level",
  * "due_at","due_date","overdue","owned_by"?}], "metadata": {"total","page","per",

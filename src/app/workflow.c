@@ -422,12 +422,17 @@ app_task_list(struct app *a, const struct app_actor *u, const struct app_task_qu
 		audit_note(a, u, "task.list", NULL, NULL, "denied: no scope");
 		return app_fail(err, RC_EDENIED, "your role has no task list");
 	}
+	if (q->overdue_only && q->upcoming_only)
+		return app_fail(err, RC_EINVALID, "overdue: choose late or not late, not both");
 	c.a = a;
 	c.now = clock_now();
 	if ((c.rows = json_array()) == NULL)
 		return RC_ENOMEM;
 	if (q->overdue_only)
 		f.at_max = c.now;
+	if (q->upcoming_only)
+		f.at_min = c.now + 1;		/* late from due_at on */
+	f.descending = q->latest_first;
 	f.limit = per;
 	f.offset = (page - 1) * per;
 	if ((rc = store_doc_list(a->store, &f, &total, wf_task_row, &c)) != RC_OK) {

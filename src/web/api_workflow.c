@@ -187,7 +187,7 @@ out:
 	json_decref(out);
 }
 
-/* GET /api/v1/tasks[?overdue=1][&page=N][&per=N] */
+/* GET /api/v1/tasks[?overdue=1|0][&page=N][&per=N] */
 static void
 api_task_list(struct http_request *req, struct http_response *resp)
 {
@@ -201,7 +201,9 @@ api_task_list(struct http_request *req, struct http_response *resp)
 	    http_query_int(req, resp, "per", 1, API_WF_PER_MAX, &q.per) != 0 ||
 	    http_query_int(req, resp, "overdue", 0, 1, &overdue) != 0)
 		return;
+	/* overdue=1: only what is late; overdue=0: only what is not late yet */
 	q.overdue_only = overdue == 1;
+	q.upcoming_only = overdue == 0 && http_query(req, "overdue") != NULL;
 	rc = app_task_list(req->app, &req->actor, &q, &out, &err);
 	if (rc == RC_EINVALID)
 		http_app_invalid(resp, 400, "invalid_parameter", &err);

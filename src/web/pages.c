@@ -1006,7 +1006,7 @@ page_home_caseworker(struct page *p)
 		page_say(p, "Register a case");
 		HTML_RAW(&p->h, "</a></p>\n");
 	}
-	page_home_tasks(p, 0);
+	page_home_tasks(p);
 	if ((group = calloc(json_array_size(rows) + 1, sizeof(*group))) == NULL) {
 		p->h.failed = 1;
 		goto out;
@@ -1145,7 +1145,7 @@ page_home_supervisor(struct page *p)
 	}
 	HTML_RAW(&p->h, "</p>\n");
 	json_decref(out);
-	page_home_tasks(p, 1);
+	page_home_tasks(p);
 }
 
 static void

@@ -240,8 +240,9 @@ void	page_deadlines(struct page *p, const json_t *deadlines);
 void	page_case_workflow(struct page *p, struct case_form *cf, const json_t *c);
 /* The notice or alert a case's page shows after one of those forms (?done=, ?rule=). */
 void	page_case_refused(struct page *p);
-/* A home page's tasks: what is due (`overdue_only` 0) or what is overdue, in the
- * user's scope, with a link to /tasks. Nothing when the role has no task list. */
-void	page_home_tasks(struct page *p, int overdue_only);
+/* A home page's tasks in the user's scope: what just became late, how many are late,
+ * and for a caseworker what is due next; links to /tasks. Nothing when the role has
+ * no task list. */
+void	page_home_tasks(struct page *p);
 
 #endif

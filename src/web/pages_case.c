@@ -477,8 +477,11 @@ case_sections(struct page *p, struct case_form *cf, const json_t *c)
 				    (v = json_object_get(c, json_get_str(f, "id"))) == NULL ||
 				    json_is_null(v))
 					continue;
-				/* the workflow section shows it, with names for user ids */
-				if (strcmp(json_get_str(f, "id"), "approval_subforms") == 0)
+				/* the workflow section shows these: the approvals with
+				 * usernames, the suggestion's reasons in words */
+				if (strcmp(json_get_str(f, "id"), "approval_subforms") == 0 ||
+				    strcmp(json_get_str(f, "id"),
+				    "risk_level_suggested_reasons") == 0)
 					continue;
 				if ((strcmp(json_get_str(f, "type"), "subform") == 0) != pass)
 					continue;

@@ -147,23 +147,29 @@ wf_due_name(struct page *p, const json_t *d)
 		html_text(&p->h, m != NULL ? page_tr(p, m) : kind);
 }
 
-/* "Due 3 June 2026, 09:00", marked when overdue. */
+/* When it is due, marked when overdue: the time of an elapsed-time deadline (the
+ * response), the day of a date-based one (due by the end of that local day). */
 static void
 wf_due_when(struct page *p, const json_t *d)
 {
+	const char *kind = json_get_str(d, "kind"), *day = json_get_str(d, "due_date");
 	int64_t t = page_iso_time(json_get_str(d, "due_at"));
+	int timed = kind != NULL && strcmp(kind, "response") == 0;
 	char when[128];
 
 	when[0] = '\0';
-	if (t >= 0)
+	if (timed && t >= 0)
 		i18n_datetime(p->lang, t, when, sizeof(when));
+	else if (!timed && day != NULL)
+		i18n_date(p->lang, day, when, sizeof(when));
 	if (json_is_true(json_object_get(d, "overdue"))) {
 		HTML_RAW(&p->h, "<span class=\"due overdue\"><span aria-hidden=\"true\">"
 		    "\xe2\x9a\xa0 </span>");
-		page_say_args(p, "Overdue since {1}", when, NULL, NULL);
+		page_say_args(p, timed ? "Overdue since {1}" : "Overdue: due by {1}", when,
+		    NULL, NULL);
 	} else {
 		HTML_RAW(&p->h, "<span class=\"due\">");
-		page_say_args(p, "Due {1}", when, NULL, NULL);
+		page_say_args(p, timed ? "Due {1}" : "Due by {1}", when, NULL, NULL);
 	}
 	HTML_RAW(&p->h, "</span>");
 }
@@ -729,49 +735,78 @@ wf_task_rows(struct page *p, const json_t *rows, int supervisor)
 	HTML_RAW(&p->h, "</tbody>");
 }
 
-void
-page_home_tasks(struct page *p, int overdue_only)
+/* One list of a home page's tasks; returns how many are late in all (-1 on error). */
+static int64_t
+wf_home_list(struct page *p, const char *id, const char *title,
+    const struct app_task_query *q)
 {
-	struct app_task_query q = { 0 };
 	struct app_error err = { 0 };
 	json_t *out = NULL;
-	int64_t total, late;
-	char num[32], num2[32];
+	int64_t late;
 	int supervisor = strcmp(p->req->actor.pu.role, "caseworker") != 0;
 
-	if (!page_may(p, "task.list"))
-		return;
-	q.overdue_only = overdue_only;
-	q.per = WF_TASKS_HOME;
-	if (app_task_list(p->req->app, &p->req->actor, &q, &out, &err) != RC_OK) {
+	if (app_task_list(p->req->app, &p->req->actor, q, &out, &err) != RC_OK) {
 		page_alert(p, "tasks-error", page_tr(p, "The tasks cannot be shown now."));
-		return;
+		return -1;
 	}
-	total = json_integer_value(json_object_get(json_object_get(out, "metadata"),
-	    "total"));
 	late = json_integer_value(json_object_get(json_object_get(out, "metadata"),
 	    "overdue"));
-	snprintf(num, sizeof(num), "%" PRId64, total);
-	snprintf(num2, sizeof(num2), "%" PRId64, late);
-	HTML_RAW(&p->h, "<section id=\"home-tasks\" aria-labelledby=\"home-tasks-title\">"
-	    "<h2 id=\"home-tasks-title\">");
-	page_say(p, overdue_only ? "Overdue tasks" : "What is due");
-	HTML_RAW(&p->h, "</h2>\n<p id=\"tasks-overdue\" class=\"lead\">");
-	page_say_args(p, "{1} tasks overdue.", num2, NULL, NULL);
-	HTML_RAW(&p->h, "</p>\n");
-	if (json_array_size(json_object_get(out, "data")) > 0) {
-		HTML_RAW(&p->h, "<div class=\"table-wrap\"><table id=\"home-task-list\" "
-		    "class=\"cards\">");
+	HTML_RAW(&p->h, "<h3>");
+	page_say(p, title);
+	HTML_RAW(&p->h, "</h3>\n");
+	if (json_array_size(json_object_get(out, "data")) == 0) {
+		HTML_RAW(&p->h, "<p class=\"muted\">");
+		page_say(p, q->overdue_only ? "Nothing is overdue." : "Nothing is due.");
+		HTML_RAW(&p->h, "</p>\n");
+	} else {
+		HTML_RAW(&p->h, "<div class=\"table-wrap\"><table id=\"");
+		html_attr(&p->h, id);
+		HTML_RAW(&p->h, "\" class=\"cards\">");
 		wf_task_rows(p, json_object_get(out, "data"), supervisor);
 		HTML_RAW(&p->h, "</table></div>\n");
 	}
-	HTML_RAW(&p->h, "<p><a href=\"/tasks");
-	if (overdue_only)
-		HTML_RAW(&p->h, "?overdue=1");
-	HTML_RAW(&p->h, "\">");
-	page_say_args(p, "All tasks ({1})", num, NULL, NULL);
-	HTML_RAW(&p->h, "</a></p>\n</section>\n");
 	json_decref(out);
+	return late;
+}
+
+void
+page_home_tasks(struct page *p)
+{
+	struct app_task_query q = { 0 };
+	char num[32];
+	int64_t late;
+
+	if (!page_may(p, "task.list"))
+		return;
+	HTML_RAW(&p->h, "<section id=\"home-tasks\" aria-labelledby=\"home-tasks-title\">"
+	    "<h2 id=\"home-tasks-title\">");
+	page_say(p, "Tasks");
+	HTML_RAW(&p->h, "</h2>\n");
+	/* what just became late first: the longest late are on /tasks */
+	q.overdue_only = 1;
+	q.latest_first = 1;
+	q.per = WF_TASKS_HOME;
+	if ((late = wf_home_list(p, "home-overdue-list", "Overdue tasks", &q)) < 0)
+		goto out;
+	snprintf(num, sizeof(num), "%" PRId64, late);
+	HTML_RAW(&p->h, "<p id=\"tasks-overdue\" class=\"lead\">");
+	page_say_args(p, "{1} tasks overdue.", num, NULL, NULL);
+	HTML_RAW(&p->h, " <a href=\"/tasks?overdue=1\">");
+	page_say(p, "See them all");
+	HTML_RAW(&p->h, "</a></p>\n");
+	/* a caseworker also sees what comes next, soonest first */
+	if (strcmp(p->req->actor.pu.role, "caseworker") == 0) {
+		memset(&q, 0, sizeof(q));
+		q.upcoming_only = 1;
+		q.per = WF_TASKS_HOME;
+		if (wf_home_list(p, "home-task-list", "What is due next", &q) < 0)
+			goto out;
+		HTML_RAW(&p->h, "<p><a href=\"/tasks\">");
+		page_say(p, "All tasks");
+		HTML_RAW(&p->h, "</a></p>\n");
+	}
+out:
+	HTML_RAW(&p->h, "</section>\n");
 }
 
 /* GET /tasks[?overdue=1][&page=N] */

@@ -137,6 +137,8 @@ check "tasks carry no name" sh -c "! grep -Eq '$SECRET' '$OUT'"
 expect_http 200 "a.cw's overdue tasks" "$A_CW" GET "/api/v1/tasks?overdue=1"
 check "only the late case's" test "$(jout '[.data[].record_id] | unique | join(",")')" = "$C1"
 check "all marked overdue" test "$(jout '[.data[].overdue] | all')" = true
+expect_http 200 "a.cw's tasks not late yet" "$A_CW" GET "/api/v1/tasks?overdue=0"
+check "the other three" test "$(jout '([.data[].overdue | not] | all) and (.data | length == 3)')" = true
 expect_http 200 "paging: one per page" "$A_CW" GET "/api/v1/tasks?per=1&page=2"
 check "one task on page 2 of 6" test "$(jout '(.data | length | tostring) + "/" + (.metadata.total | tostring)')" = 1/6
 expect_http 400 "a bad overdue filter" "$A_CW" GET "/api/v1/tasks?overdue=yes"
