@@ -463,4 +463,41 @@ check "no names in the server's log" sh -c "! grep -Eq '$SECRET' '$SERVER_LOG'"
 serve_stop
 check "the server stopped cleanly" test "$SERVER_STATUS" = 0
 expect 0 "the audit chain verifies" "$RC" audit verify --data "$D"
+
+echo "- config/workflow.json changes the rules: supervisors self-approve, high risk 48 h"
+mkdir -p "$T/cfg"
+jq '.approvals.assessment.self_approval = ["supervisor"] | .response_hours.high = 48' \
+    "$(dirname "$0")/../../config/workflow.json" >"$T/cfg/workflow.json"
+export ROUTECARE_CONFIG=$T/cfg
+CHECKS=$((CHECKS + 1))
+if ! serve_start "$D"; then
+	fail "routecare serve did not start with the edited workflow.json"
+	sed 's/^/    server: /' "$SERVER_LOG" | tail -5 >&2
+	finish
+fi
+unset ROUTECARE_CONFIG
+login A_SV a.sv
+expect_http 201 "a.sv registers a high-risk case" "$A_SV" POST /api/v1/cases "${JH[@]}" \
+    --data-binary '{"data":{"name_first":"Habtezion","sex":"male","age":13,"risk_level":"high"}}'
+C5=$(jout .data.id)
+REV=$(jout .data.rev)
+getcase "$A_SV" "$C5"
+RESP_S=$(date -u -d "$(jout '.data.assessment_due // empty')" +%s 2>/dev/null || echo 0)
+CREATED_S=$(date -u -d "$(jout .data.created_at)" +%s 2>/dev/null || echo 0)
+check "the response is now due 48 hours after registration" test "$((RESP_S - CREATED_S))" = 172800
+patch "$A_SV" "$C5" "{\"initial_assessment_date\":\"$TODAY\",\"comprehensive_assessment_date\":\"$TODAY\",\"workflow\":\"assessment\"}"
+ok "assessment"
+approve "$A_SV" "$C5" assessment requested
+ok "a.sv requests"
+approve "$A_SV" "$C5" assessment approved
+ok "a.sv approves their own request, as the edited configuration allows"
+approve "$A_SV" "$C5" case_plan requested
+rule approval.stage "other rules still hold"
+printf '{"response_hours": {"high": 24}}\n' >"$T/cfg/workflow.json"
+serve_stop
+export ROUTECARE_CONFIG=$T/cfg
+expect 1 "a workflow.json without its keys stops the start" timeout 60 "$RC" serve --data "$D" \
+    --listen 127.0.0.1:1
+unset ROUTECARE_CONFIG
+stderr_has "workflow.json"
 finish
