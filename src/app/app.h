@@ -24,6 +24,10 @@ struct app;
 struct app_error {
 	char			message[256];
 	struct form_errors	fields;		/* RC_EINVALID: problems per field */
+	/* RC_EINVALID: a more precise error code for clients than "invalid", or "".
+	 * "rule": a workflow or consent rule refused; the message starts with the
+	 * rule's id ("closure.needs_approval: ..."). */
+	char			code[16];
 };
 
 /* The user on whose behalf an action runs. */
@@ -154,10 +158,11 @@ int	app_case_list(struct app *a, const struct app_actor *u,
 	    const struct app_case_query *q, json_t **out, struct app_error *err);
 
 /*
- * In every case view (get and list items): "assessment_due" (ISO time) and "overdue"
- * (boolean) while the case waits for its initial assessment (workflow "new"): the
- * response time for its risk level from registration (high 24 h, medium 3 days, low
- * 7 days, none set 3 days).
+ * In every case view (get and list items): "deadlines", what is due for the case
+ * (docs/workflow.md): [{"kind","approval"?,"due_at","due_date","overdue"}];
+ * "overdue" (boolean: any of them is late now); and "assessment_due" (ISO time) while
+ * the case waits for its initial assessment: the response time for its risk level
+ * from registration (high 24 h, medium 3 days, low 7 days, none set 3 days).
  */
 
 /* The history of a case: [{"rev","at","user","action","fields"}]. */
@@ -166,7 +171,10 @@ int	app_case_history(struct app *a, const struct app_actor *u, const char *id,
 
 /* The open caseload in `u`'s scope, per owner: {"data":[{"user","full_name","open",
  * "high","medium","low","none","overdue"}], "metadata":{"open","overdue"}}. A
- * caseworker sees their own line, a supervisor one line per user of the agency. */
+ * caseworker sees their own line, a supervisor one line per user of the agency.
+ * "overdue" counts overdue tasks (deadlines, app_task_list), not cases: per line the
+ * user's own; in "metadata" every one in scope, approvals waiting for supervisors
+ * included. */
 int	app_caseload(struct app *a, const struct app_actor *u, json_t **out,
 	    struct app_error *err);
 
@@ -303,5 +311,92 @@ int	app_key_check(struct app *a, struct app_error *err);
  * the first row that does not verify (err says how). */
 int	app_audit_verify(struct app *a, int64_t *rows, int64_t *bad_seq,
 	    struct app_error *err);
+
+/* ---- workflow: stages, approvals, tasks, consent (workflow.c; docs/workflow.md) ---- */
+
+/*
+ * Stage changes go through app_record_update / app_case_update: a patch with
+ * "workflow": STAGE, or "status": "closed" (the stage closed) or "open" (on a closed
+ * case: the stage reopened), alone or beside field changes, which are applied first.
+ * A move the workflow refuses is RC_EINVALID with err->code "rule". The history and
+ * the audit row name "workflow" and "status" among the changed fields.
+ */
+
+/*
+ * Request, approve or reject approval `type` ("assessment", "bia", "case_plan",
+ * "closure") of case `id` from `data` {"approval_status": "requested" | "approved" |
+ * "rejected", "comment": "..."} (comment optional; a rejection needs one). `rev` > 0:
+ * the revision the caller read (RC_ECONFLICT when the case moved on); 0: none. Roles
+ * and self-approval as config/workflow.json says; a refusal is RC_EINVALID with
+ * err->code "rule". Written in the case's history and audit ("case.approval").
+ * `*out` = {"id","short_id","rev","approval":{"type","status"}}.
+ */
+int	app_case_approval(struct app *a, const struct app_actor *u, const char *id,
+	    int64_t rev, const char *type, const json_t *data, json_t **out,
+	    struct app_error *err);
+
+/*
+ * The case as app_case_get shows it, plus what its page needs to move it on, under
+ * "workflow_state": {"stage","status",
+ *   "options": [{"to","allowed","rule","message"}]		(may update the case)
+ *   "approvals": [{"type","status","request"|"approve"|"reject":
+ *		    {"allowed","rule","message"}}]		(may act on approvals)
+ *   "approval_log": [{"type","status","date","by","comment"}] (may see approvals)
+ *   "domv": domv_profile_to_json()				(may see DoMV factors)
+ *   "may_override_consent": bool}. One read, audited as app_case_get.
+ */
+int	app_case_get_workflow(struct app *a, const struct app_actor *u, const char *id,
+	    json_t **out, struct app_error *err);
+
+/* Consent as other use cases ask for it (referrals, transfers, tracing). */
+struct app_consent {
+	int	granted;	/* 1: recorded consent covers it, or an override does */
+	int	overridden;	/* 1: only a supervisor's override covers it */
+	int	age_lo, age_hi;	/* the ages the bands were applied to */
+	char	basis[24];	/* where the age came from: "age_range", "age", ... */
+	char	needed[320];	/* who had to consent at those ages (English) */
+	char	why[160];	/* why not, when not granted (English); "" */
+};
+
+/*
+ * May case `case_id` (id or short id, one `u` may read) be used for `purpose`
+ * (lookup-consent-purpose: "referral", "transfer", "tracing", ...) with a recipient of
+ * `recipient_type` (lookup-consent-recipient-type; NULL: none in particular)? RC_OK
+ * with `why` filled, granted or not; RC_EINVALID for an unknown purpose or type;
+ * RC_ENOTFOUND. Audited ("case.consent", outcome granted / overridden / refused).
+ */
+int	app_case_consent_check(struct app *a, const struct app_actor *u,
+	    const char *case_id, const char *purpose, const char *recipient_type,
+	    struct app_consent *why, struct app_error *err);
+
+/*
+ * A supervisor's override of missing consent, from `data` {"purpose",
+ * "recipient_type" (optional), "reason"}: appended to the case's system field
+ * consent_overrides with who and when; from then on app_case_consent_check grants
+ * that purpose (and recipient type) with "overridden". `rev` as for approvals.
+ * Action "case.consent_override". `*out` = {"id","short_id","rev"}.
+ */
+int	app_case_consent_override(struct app *a, const struct app_actor *u,
+	    const char *id, int64_t rev, const json_t *data, json_t **out,
+	    struct app_error *err);
+
+struct app_task_query {
+	int	 overdue_only;	/* 1: only what is late now */
+	int	 upcoming_only;	/* 1: only what is not late yet */
+	int	 latest_first;	/* 1: the latest due first (what just became late) */
+	int64_t	 page;		/* from 1 */
+	int64_t	 per;		/* 1..100 */
+};
+
+/*
+ * The tasks (deadlines) in `u`'s scope, soonest first (unless latest_first): a
+ * caseworker's own cases; a
+ * supervisor's agency, approvals waiting for them included. Action "task.list".
+ * {"data": [{"id","record_id","short_id","kind","approval"?,"stage","risk_level",
+ * "due_at","due_date","overdue","owned_by"?}], "metadata": {"total","page","per",
+ * "overdue"}} ("overdue" in metadata: how many in scope are late now).
+ */
+int	app_task_list(struct app *a, const struct app_actor *u,
+	    const struct app_task_query *q, json_t **out, struct app_error *err);
 
 #endif

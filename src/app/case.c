@@ -1,5 +1,7 @@
-/* case.c — what is particular to cases: the response deadline shown on each case,
- * and caseloads. Register, read, update and list go through record.c. */
+/* case.c — what is particular to cases: the case kind's hooks (fields only the server
+ * sets, the DoMV suggestion, stage changes, deadlines kept as tasks and shown on each
+ * case; workflow.c does the workflow's part), and caseloads. Register, read, update
+ * and list go through record.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,8 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "domain/domv.h"
+#include "domain/form.h"
 #include "domain/workflow.h"
 
 static const char *const case_summary[] = {
@@ -18,21 +22,51 @@ static const char *const case_summary[] = {
 	"unaccompanied_separated_status", NULL
 };
 
-/* While the case waits for its initial assessment: when it is due, and whether it is
- * late. */
+/* What is due for the case and whether it is late: from its task documents, which
+ * every save keeps up to date (app_workflow_tasks), so that the fast read path shows
+ * the same as the full one without opening the body. */
 static void
 case_view(struct app *a, const struct record_meta *m, json_t *out)
 {
-	char ts[CLOCK_ISO_SIZE];
+	app_workflow_view(a, m, out);
+}
 
-	if (strcmp(m->workflow, "new") == 0 && strcmp(m->status, "open") == 0) {
-		int64_t due = m->created_at +
-		    workflow_response_seconds(a->workflow, m->risk_level);
+/* A refusal naming the fields in `errs`, as a validation failure reads. */
+static int
+case_refuse(struct app_error *err, const struct form_errors *errs)
+{
+	char joined[200];
 
-		clock_iso(due, ts);
-		json_object_set_new(out, "assessment_due", json_string(ts));
-		json_object_set_new(out, "overdue", json_boolean(clock_now() > due));
-	}
+	if (err == NULL)
+		return RC_EINVALID;
+	err->fields = *errs;
+	form_errors_format(errs, joined, sizeof(joined));
+	return app_fail(err, RC_EINVALID, "the case is not valid: %s", joined);
+}
+
+/*
+ * The rules of a case after validation, on every client create and update: fields
+ * that only the server sets ("system": true: approvals, the suggested risk level,
+ * reopening logs, consent overrides) cannot be written by the client; DoMV factors
+ * belong to their level; then the DoMV suggestion is recorded beside the
+ * caseworker's own risk level, which stays theirs.
+ */
+static int
+case_check(struct app *a, const struct app_actor *u, const struct record_meta *was,
+    const json_t *before, struct record_meta *m, json_t *after, struct app_error *err)
+{
+	struct form_errors errs;
+
+	(void)u;
+	(void)was;
+	(void)m;
+	memset(&errs, 0, sizeof(errs));
+	if (form_check_system(forms_get(a->forms, "case"), before, after, &errs) !=
+	    RC_OK || domv_validate(after, &errs) != RC_OK)
+		return case_refuse(err, &errs);
+	if (domv_apply(workflow_domv_rule(a->workflow), after) != RC_OK)
+		return app_fail(err, RC_ENOMEM, "out of memory");
+	return RC_OK;
 }
 
 const struct app_kind app_kind_case = {
@@ -41,9 +75,12 @@ const struct app_kind app_kind_case = {
 	.nouns = "cases",
 	.act = "case",
 	.summary = case_summary,
+	.check = case_check,
 	.view = case_view,
 	.first_status = "open",
 	.first_stage = "new",
+	.move = app_workflow_move,
+	.saved = app_workflow_tasks,
 };
 
 int
@@ -116,6 +153,8 @@ json_add(json_t *o, const char *key, int64_t n)
 	    key)) + n));
 }
 
+/* Open cases per risk level. store_caseload's own "overdue" (cases past their
+ * response time) is not used: overdue counts the tasks, as the task list does. */
 static int
 caseload_row(void *arg, const struct store_caseload_row *row)
 {
@@ -129,9 +168,7 @@ caseload_row(void *arg, const struct store_caseload_row *row)
 		risk = "none";
 	json_add(line, "open", row->open);
 	json_add(line, risk, row->open);
-	json_add(line, "overdue", row->overdue);
 	c->open += row->open;
-	c->overdue += row->overdue;
 	return 0;
 }
 
@@ -152,7 +189,7 @@ app_caseload(struct app *a, const struct app_actor *u, json_t **out,
     struct app_error *err)
 {
 	struct caseload_ctx c = { 0 };
-	int64_t due[4];
+	int64_t due[4], now, n;
 	const char *agency = NULL, *owner = NULL, *key;
 	json_t *rows = NULL, *line;
 	int rc;
@@ -192,8 +229,20 @@ app_caseload(struct app *a, const struct app_actor *u, json_t **out,
 		rc = app_fail(err, rc, "cannot count cases");
 		goto out;
 	}
-	json_object_foreach(c.by_user, key, line)
+	now = clock_now();
+	json_object_foreach(c.by_user, key, line) {
+		if ((n = app_tasks_overdue(a, key, NULL, now)) < 0) {
+			rc = app_fail(err, RC_EIO, "cannot count tasks");
+			goto out;
+		}
+		json_object_set_new(line, "overdue", json_integer(n));
 		json_array_append(rows, line);
+	}
+	c.overdue = app_tasks_overdue(a, owner, agency, now);
+	if (c.overdue < 0) {
+		rc = app_fail(err, RC_EIO, "cannot count tasks");
+		goto out;
+	}
 	audit_note(a, u, "caseload", NULL, NULL, "ok");
 	*out = json_pack("{s:O, s:{s:I, s:I}}", "data", rows, "metadata", "open",
 	    (json_int_t)c.open, "overdue", (json_int_t)c.overdue);

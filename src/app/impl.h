@@ -66,6 +66,18 @@ struct app_kind {
 	void	(*view)(struct app *a, const struct record_meta *m, json_t *out);
 	/* Status and workflow stage of a new record. */
 	const char		*first_status, *first_stage;
+	/* A client's patch asked for another workflow stage ("workflow") or status
+	 * ("status"): record.c takes these members out of the patch before merging it
+	 * and, after `check`, hands them here (either may be NULL) to check the move
+	 * and make it in `after` and `m`, or refuse it (err). NULL: such a patch is
+	 * refused like any member that is no field of the form. */
+	int	(*move)(struct app *a, const struct app_actor *u,
+		    const struct record_meta *was, const char *stage, const char *status,
+		    struct record_meta *m, json_t *after, struct app_error *err);
+	/* After every write of a record (create, update, app_rec_save), inside the
+	 * same transaction: keep up to date what the kind derives from it (a case's
+	 * tasks). A failure rolls the write back. NULL: nothing. */
+	int	(*saved)(struct app *a, const struct record_meta *m, const json_t *data);
 };
 
 /* The kind of record type `type`, or NULL. */
@@ -97,6 +109,10 @@ int	app_rec_save(struct app *a, const struct app_actor *u, const struct app_kind
 	    const struct store_record *r, const struct vault_dk *dk, const json_t *before,
 	    json_t *after, struct record_meta *m, const char *action, json_t **out,
 	    struct app_error *err);
+/* The view of record `m` with body `data` that `u` may see, as app_record_get (`full`)
+ * or a list row gives it; caller decrefs; NULL when out of memory. */
+json_t	*app_rec_view(struct app *a, const struct app_actor *u, const struct app_kind *k,
+	    const struct record_meta *m, const json_t *data, int full);
 
 /* ---- audit (audit.c) ---- */
 
@@ -134,5 +150,44 @@ int	app_config_load(struct app *a, struct app_error *err);
 /* Load a locations CSV (code,parent_code,level,name_en,name_fr,name_ar,name_es). */
 int	app_locations_load_csv(struct app *a, const char *csv, size_t n,
 	    int64_t *rows, struct app_error *err);
+
+/* ---- workflow (workflow.c): the case kind's hooks and what other use cases share ---- */
+
+struct deadline_tz;
+
+/* The office's time zone for deadlines: the server's local zone (TZ). */
+const struct deadline_tz *app_deadline_tz(void);
+
+/* The case kind's `move` hook: a stage change asked for in a patch ("workflow" a
+ * stage; "status" "closed" is the stage closed, "open" on a closed case is reopened),
+ * checked by workflow_check and made by workflow_transition_apply; index columns
+ * workflow and status follow. A refusal is RC_EINVALID with err->code "rule". */
+int	app_workflow_move(struct app *a, const struct app_actor *u,
+	    const struct record_meta *was, const char *stage, const char *status,
+	    struct record_meta *m, json_t *after, struct app_error *err);
+
+/* The case kind's `saved` hook: replace the case's task documents (kind "task", id
+ * "<record id>:<due kind>" or "<record id>:approval:<type>", ref the record id,
+ * owner_id the caseworker, "" for approvals, which wait for the agency's
+ * supervisors; agency_id; at the due time) with workflow_deadlines() now. */
+int	app_workflow_tasks(struct app *a, const struct record_meta *m, const json_t *body);
+
+/* The case kind's `view` part: "deadlines" (from the task documents, "overdue"
+ * computed now), "overdue" (any of them) and "assessment_due" (the response
+ * deadline, while there is one). */
+void	app_workflow_view(struct app *a, const struct record_meta *m, json_t *out);
+
+/* Is there consent in case `body` (record `m`) for `purpose` and `recipient_type`
+ * (NULL: none in particular), or a supervisor's override? Fills `out`. RC_OK, or
+ * RC_EINVALID (unknown purpose or recipient type; err says which). */
+struct app_consent;
+int	app_consent_of(struct app *a, const struct record_meta *m, const json_t *body,
+	    const char *purpose, const char *recipient_type, struct app_consent *out,
+	    struct app_error *err);
+
+/* Overdue tasks of user `owner_id` (or, with owner NULL, of agency `agency_id`) at
+ * `now`; -1 on error. */
+int64_t	app_tasks_overdue(struct app *a, const char *owner_id, const char *agency_id,
+	    int64_t now);
 
 #endif

@@ -295,8 +295,8 @@ rec_field_shown(struct app *a, const struct app_actor *u, const struct app_kind 
 }
 
 /* The fields of `data` that `u` may see, with the record's metadata. */
-static json_t *
-rec_view(struct app *a, const struct app_actor *u, const struct app_kind *k,
+json_t *
+app_rec_view(struct app *a, const struct app_actor *u, const struct app_kind *k,
     const struct record_meta *m, const json_t *data, int full)
 {
 	const char *key;
@@ -343,12 +343,29 @@ rec_ref(const struct record_meta *m)
 	    (json_int_t)m->rev);
 }
 
-/* Append a sealed history entry (who, when, which fields changed and how) and the
- * audit row (field ids only), in the caller's transaction. */
+/* A change of index column `name` (status, workflow stage) between `was` and `m`,
+ * recorded like a field's. */
+static int
+rec_history_meta(json_t *fields, json_t *changes, const char *name, const char *from,
+    const char *to)
+{
+	if (strcmp(from, to) == 0)
+		return RC_OK;
+	if (json_array_append_new(fields, json_string(name)) != 0 ||
+	    json_object_set_new(changes, name, json_pack("{s:s, s:s}", "from", from, "to",
+	    to)) != 0)
+		return RC_ENOMEM;
+	return RC_OK;
+}
+
+/* Append a sealed history entry (who, when, which fields changed and how, the stage
+ * and status among them when they moved from `was`, NULL on create) and the audit
+ * row (field ids only), in the caller's transaction. */
 static int
 rec_history_append(struct app *a, const struct vault_dk *dk,
-    const struct record_meta *m, const struct app_actor *u, const char *action,
-    const char *audit_action, const json_t *before, const json_t *after)
+    const struct record_meta *was, const struct record_meta *m,
+    const struct app_actor *u, const char *action, const char *audit_action,
+    const json_t *before, const json_t *after)
 {
 	struct store_history h = { 0 };
 	json_t *entry = NULL, *fields, *changes, *f;
@@ -368,6 +385,11 @@ rec_history_append(struct app *a, const struct vault_dk *dk,
 		json_object_set_new(changes, k, json_pack("{s:O?, s:O?}", "from", from,
 		    "to", to));
 	}
+	if (was != NULL &&
+	    (rec_history_meta(fields, changes, "workflow", was->workflow, m->workflow) !=
+	    RC_OK || rec_history_meta(fields, changes, "status", was->status, m->status) !=
+	    RC_OK))
+		goto out;
 	entry = json_pack("{s:s, s:O, s:o}", "action", action, "fields", fields,
 	    "changes", changes);
 	if (entry == NULL)
@@ -508,7 +530,9 @@ app_record_create(struct app *a, const struct app_actor *u, const char *type,
 		rc = store_record_keys_set(a->store, m.id,
 		    (const uint8_t (*)[STORE_BLIND_BYTES])ks.k, ks.n);
 	if (rc == RC_OK)
-		rc = rec_history_append(a, &dk, &m, u, "create", act, NULL, copy);
+		rc = rec_history_append(a, &dk, NULL, &m, u, "create", act, NULL, copy);
+	if (rc == RC_OK && k->saved != NULL)
+		rc = k->saved(a, &m, copy);
 	if (rc == RC_OK && own_txn)
 		rc = store_commit(a->store);
 	if (rc != RC_OK) {
@@ -545,7 +569,7 @@ app_record_get(struct app *a, const struct app_actor *u, const char *type,
 	if ((rc = app_rec_fetch(a, u, k, id, act, &r, err)) != RC_OK)
 		return rc;
 	if ((rc = app_rec_open(a, &r, &dk, &data, err)) == RC_OK &&
-	    (*out = rec_view(a, u, k, &r.m, data, 1)) == NULL)
+	    (*out = app_rec_view(a, u, k, &r.m, data, 1)) == NULL)
 		rc = RC_ENOMEM;
 	audit_note(a, u, act, r.m.id, NULL, rc == RC_OK ? "ok" : rc_name(rc));
 	vault_dk_wipe(&dk);
@@ -694,7 +718,10 @@ app_rec_save(struct app *a, const struct app_actor *u, const struct app_kind *k,
 		rc = store_record_keys_set(a->store, m->id,
 		    (const uint8_t (*)[STORE_BLIND_BYTES])ks.k, ks.n);
 	if (rc == RC_OK)
-		rc = rec_history_append(a, dk, m, u, "update", action, before, after);
+		rc = rec_history_append(a, dk, &r->m, m, u, "update", action, before,
+		    after);
+	if (rc == RC_OK && k->saved != NULL)
+		rc = k->saved(a, m, after);
 	if (rc != RC_OK) {
 		rc = app_fail(err, rc, "cannot store the %s", k->noun);
 		goto out;
@@ -716,7 +743,8 @@ app_record_update(struct app *a, const struct app_actor *u, const char *type,
 	struct store_record r = { 0 };
 	struct record_meta m;
 	struct vault_dk dk = { 0 };
-	json_t *before = NULL, *after = NULL;
+	json_t *before = NULL, *after = NULL, *fields = NULL;
+	const char *stage = NULL, *status = NULL;
 	char today[DATE_SIZE], act[APP_ACTION_MAX];
 	int rc;
 
@@ -728,9 +756,28 @@ app_record_update(struct app *a, const struct app_actor *u, const char *type,
 		    k->noun);
 	if (rev < 1)
 		return app_fail(err, RC_EINVALID, "rev must be a positive integer");
+	/* a move to another stage or status is the kind's to make, not a field */
+	if (k->move != NULL && (json_object_get(patch, "workflow") != NULL ||
+	    json_object_get(patch, "status") != NULL)) {
+		if (json_object_get(patch, "workflow") != NULL &&
+		    (stage = json_get_str(patch, "workflow")) == NULL)
+			return app_fail_field(err, RC_EINVALID, "workflow",
+			    "must be the name of a stage");
+		if (json_object_get(patch, "status") != NULL &&
+		    (status = json_get_str(patch, "status")) == NULL)
+			return app_fail_field(err, RC_EINVALID, "status",
+			    "must be open or closed");
+		if ((fields = json_copy((json_t *)patch)) == NULL)
+			return RC_ENOMEM;
+		json_object_del(fields, "workflow");
+		json_object_del(fields, "status");
+		patch = fields;
+	}
 	kact(k, "update", act);
-	if ((rc = store_begin(a->store)) != RC_OK)
+	if ((rc = store_begin(a->store)) != RC_OK) {
+		json_decref(fields);
 		return app_fail(err, rc, "database busy; try again");
+	}
 	if ((rc = app_rec_fetch(a, u, k, id, act, &r, err)) != RC_OK)
 		goto out;
 	if (r.m.rev != rev) {
@@ -761,6 +808,11 @@ app_record_update(struct app *a, const struct app_actor *u, const char *type,
 		audit_note(a, u, act, r.m.id, NULL, "refused by rule");
 		goto out;
 	}
+	if ((stage != NULL || status != NULL) &&
+	    (rc = k->move(a, u, &r.m, stage, status, &m, after, err)) != RC_OK) {
+		audit_note(a, u, act, r.m.id, NULL, "refused by rule");
+		goto out;
+	}
 	if ((rc = app_rec_save(a, u, k, &r, &dk, before, after, &m, act, out, err)) ==
 	    RC_OK && (rc = store_commit(a->store)) != RC_OK) {
 		json_decref(*out);
@@ -774,6 +826,7 @@ out:
 	vault_dk_wipe(&dk);
 	json_decref(before);
 	json_decref(after);
+	json_decref(fields);
 	store_record_free(&r);
 	return rc;
 }
@@ -809,7 +862,7 @@ list_row(void *arg, struct store_record *r)
 		store_record_free(r);
 		return rc;
 	}
-	view = rec_view(c->a, c->u, c->k, &r->m, data, 0);
+	view = app_rec_view(c->a, c->u, c->k, &r->m, data, 0);
 	json_decref(data);
 	store_record_free(r);
 	if (view == NULL || json_array_append_new(c->rows, view) != 0)

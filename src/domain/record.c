@@ -101,7 +101,8 @@ record_index(const json_t *data, const char *today, struct record_meta *m)
 {
 	const json_t *age = json_object_get(data, "age");
 	const char *dob = json_string_value(json_object_get(data, "date_of_birth"));
-	const char *uasc;
+	const json_t *from = json_object_get(data, "age_range_from");
+	const char *uasc, *outcome;
 	long long years = -1;
 
 	index_str(data, "sex", m->sex, sizeof(m->sex));
@@ -113,6 +114,20 @@ record_index(const json_t *data, const char *today, struct record_meta *m)
 		years = date_age_years(dob, today);
 	if (years < 0 && json_is_integer(age))
 		years = json_integer_value(age);
+	/* a child until an age assessment decides otherwise: while it has not decided
+	 * "adult", an assessed range counts by its lower bound and an outcome of child
+	 * (or undetermined) keeps the age under 18 */
+	outcome = json_string_value(json_object_get(data, "age_assessment_outcome"));
+	if (outcome != NULL && strcmp(outcome, "adult") == 0) {
+		if (years < 18)
+			years = 18;
+	} else {
+		if (json_is_integer(from) && json_integer_value(from) >= 0)
+			years = json_integer_value(from);
+		if (years > 17 && (json_is_integer(from) || (outcome != NULL &&
+		    (strcmp(outcome, "child") == 0 || strcmp(outcome, "undetermined") == 0))))
+			years = 17;
+	}
 	str_copy(m->age_band, sizeof(m->age_band), record_age_band(years));
 
 	m->flags &= ~(int64_t)(RECORD_FLAG_UASC | RECORD_FLAG_TRACING_OK);

@@ -25,8 +25,10 @@ const char *record_age_band(long long age);
 
 /*
  * Fill the coarse index columns of `m` from `data`: sex, risk_level, nationality (the
- * first), location_code, age_band (from age, or from date_of_birth and `today`),
- * flags (UASC, consent for tracing). Leaves id, type, rev, owner, agency, times and
+ * first), location_code, age_band (from age, or from date_of_birth and `today`; a
+ * child until an age assessment decides "adult": an assessed age_range_from counts
+ * first, and with it, or an outcome "child" or "undetermined", the band stays under
+ * 18; "adult" is 18 at least), flags (UASC, consent for tracing). Leaves id, type, rev, owner, agency, times and
  * status/workflow alone. Values too long for their column are left empty.
  */
 void	record_index(const json_t *data, const char *today, struct record_meta *m);

@@ -354,6 +354,7 @@ api_record_get(struct http_request *req, struct http_response *resp)
 	int rc;
 
 	err.message[0] = '\0';
+	err.code[0] = '\0';
 	err.fields.n = err.fields.dropped = 0;
 	/* {"data":<the view, spliced from the sealed text without a parse>}\n */
 	if (http_body_begin(resp, 200, "application/json", "{\"data\":") != 0)

@@ -12,5 +12,8 @@
 
 /* The route table of the API (static). */
 const struct http_routes *api_routes(void);
+/* The workflow's routes: approvals, a case's workflow state, consent, tasks
+ * (api_workflow.c; static). */
+const struct http_routes *api_workflow_routes(void);
 
 #endif

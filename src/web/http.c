@@ -403,7 +403,9 @@ http_app_error(struct http_request *req, struct http_response *resp, int rc,
 		}
 	}
 	if (rc == RC_EINVALID && err != NULL) {
-		http_app_invalid(resp, m->status, m->code, err);
+		/* a rule's refusal says so ("rule"); other bad input is "invalid" */
+		http_app_invalid(resp, m->status, err->code[0] != '\0' ? err->code : m->code,
+		    err);
 		return;
 	}
 	if (rc == RC_EAUTH)

@@ -213,7 +213,8 @@ void	http_error(struct http_response *resp, unsigned status, const char *code,
 void	http_error_field(struct http_response *resp, unsigned status, const char *code,
 	    const char *message, const char *field, const char *problem);
 /*
- * The answer for an app/ failure `rc`: RC_EINVALID 422 (fields from err), RC_ETOOBIG
+ * The answer for an app/ failure `rc`: RC_EINVALID 422 (fields from err; the code
+ * "invalid", or err->code when set: "rule" for a workflow rule's refusal), RC_ETOOBIG
  * 413, RC_EAUTH 401, RC_EDENIED 403, RC_ENOTFOUND 404, RC_ECONFLICT and RC_EEXIST 409,
  * RC_ELOCKED 429, RC_EINTEGRITY 500 "integrity", anything else 500 "internal" (logged
  * with the route, answered with a generic message).

@@ -344,6 +344,7 @@ static const struct page_nav {
 } page_navs[] = {
 	{ "home",	"/home",	"Home",		NULL },
 	{ "cases",	"/cases",	"Cases",	"case.list" },
+	{ "tasks",	"/tasks",	"Tasks",	"task.list" },
 	{ "admin",	"/admin/users",	"Admin",	"user.manage" },
 	{ "account",	"/account",	"Account",	NULL },
 };
@@ -924,6 +925,20 @@ page_home_cmp(const void *a, const void *b)
 	return (dx == NULL) - (dy == NULL);
 }
 
+/* 1 when the case's response deadline (its initial assessment) is late. */
+static int
+page_response_late(const json_t *c)
+{
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(c, "deadlines"), i, d)
+		if (json_get_str(d, "kind") != NULL &&
+		    strcmp(json_get_str(d, "kind"), "response") == 0)
+			return json_is_true(json_object_get(d, "overdue"));
+	return 0;
+}
+
 void
 page_due(struct page *p, const json_t *c)
 {
@@ -936,7 +951,7 @@ page_due(struct page *p, const json_t *c)
 	when[0] = '\0';
 	if (t >= 0)
 		i18n_datetime(p->lang, t, when, sizeof(when));
-	if (json_is_true(json_object_get(c, "overdue"))) {
+	if (page_response_late(c)) {
 		HTML_RAW(&p->h, "<span class=\"due overdue\"><span aria-hidden=\"true\">"
 		    "\xe2\x9a\xa0 </span>");
 		page_say_args(p, "Overdue: the assessment was due {1}", when, NULL, NULL);
@@ -984,13 +999,14 @@ page_home_caseworker(struct page *p)
 	snprintf(num, sizeof(num), "%zu", total);
 	snprintf(num2, sizeof(num2), "%" PRId64, overdue);
 	HTML_RAW(&p->h, "<p class=\"lead\">");
-	page_say_args(p, "{1} open cases, {2} overdue for assessment.", num, num2, NULL);
+	page_say_args(p, "{1} open cases, {2} with something overdue.", num, num2, NULL);
 	HTML_RAW(&p->h, "</p>\n");
 	if (page_may(p, "case.create")) {
 		HTML_RAW(&p->h, "<p><a class=\"button\" href=\"/cases/new\">");
 		page_say(p, "Register a case");
 		HTML_RAW(&p->h, "</a></p>\n");
 	}
+	page_home_tasks(p);
 	if ((group = calloc(json_array_size(rows) + 1, sizeof(*group))) == NULL) {
 		p->h.failed = 1;
 		goto out;
@@ -1064,7 +1080,7 @@ page_home_supervisor(struct page *p)
 	static const char *const cols[] = { "open", "high", "medium", "low", "none",
 	    "overdue" };
 	static const char *const heads[] = { "Open", "High", "Medium", "Low", "Not set",
-	    "Overdue" };
+	    "Overdue tasks" };
 	struct app_error err = { 0 };
 	json_t *out = NULL, *line, *meta;
 	const char *full;
@@ -1081,7 +1097,7 @@ page_home_supervisor(struct page *p)
 	snprintf(num2, sizeof(num2), "%" JSON_INTEGER_FORMAT,
 	    json_integer_value(json_object_get(meta, "overdue")));
 	HTML_RAW(&p->h, "<p class=\"lead\">");
-	page_say_args(p, "{1} open cases, {2} overdue for assessment.", num, num2, NULL);
+	page_say_args(p, "{1} open cases, {2} overdue tasks.", num, num2, NULL);
 	HTML_RAW(&p->h, "</p>\n<div class=\"table-wrap\"><table id=\"caseload\" "
 	    "class=\"numbers cards\"><caption>");
 	page_say(p, "Open cases per caseworker");
@@ -1129,6 +1145,7 @@ page_home_supervisor(struct page *p)
 	}
 	HTML_RAW(&p->h, "</p>\n");
 	json_decref(out);
+	page_home_tasks(p);
 }
 
 static void

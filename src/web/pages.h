@@ -165,6 +165,10 @@ struct case_form {
 	json_t			*locations;	/* app_location_list "data": owned */
 	struct form_values	 values;	/* what the inputs show */
 	struct form_problems	 problems;
+	/* The sections the page shows and submits (NULL-terminated ids, static or
+	 * the caller's), so that a page stays light and saving it leaves the other
+	 * sections alone; NULL: every section. */
+	const char *const	*sections;
 };
 
 /* Load the form definition and locations; 0, or an app rc after answering. */
@@ -191,10 +195,14 @@ json_t	*case_form_field_json(struct page *p, struct case_form *cf, const json_t 
 void	case_form_problems(struct page *p, struct case_form *cf, const struct app_error *err);
 /* The error summary (id "error-summary") when there are problems. */
 void	case_form_summary(struct page *p, struct case_form *cf);
-/* The fieldsets of every visible field, by section. */
+/* The fieldsets of every editable field (case_form_editable), by section. */
 void	case_form_fields(struct page *p, struct case_form *cf);
 /* 1 when the signed-in user may see fields of this field's sensitivity. */
 int	case_form_visible(const struct page *p, const json_t *field);
+/* 1 when the field is an input of this page: visible, not set by the server
+ * ("system"), and in one of cf->sections. */
+int	case_form_editable(const struct page *p, const struct case_form *cf,
+	    const json_t *field);
 /* Write a field's value for reading (option names, dates, locations...). */
 void	case_form_show_value(struct page *p, struct case_form *cf, const json_t *field,
 	    const json_t *value);
@@ -218,5 +226,23 @@ void	page_admin_agencies(struct http_request *req, struct http_response *resp);
 void	page_admin_agency_create(struct http_request *req, struct http_response *resp);
 void	page_admin_locations(struct http_request *req, struct http_response *resp);
 void	page_admin_location_import(struct http_request *req, struct http_response *resp);
+
+/* ---- the workflow (pages_workflow.c) ------------------------------------------------ */
+
+/* The routes of the task list and of the forms that move a case (stage, approvals). */
+const struct http_routes *pages_workflow_routes(void);
+/* A workflow stage's name in the page's language. */
+const char *page_stage_name(const struct page *p, const char *stage);
+/* A case's deadlines ("deadlines" of a case view), the overdue ones marked. */
+void	page_deadlines(struct page *p, const json_t *deadlines);
+/* On a case's page (`c` from app_case_get_workflow): the stage, the next stages as
+ * buttons or with the reason why not yet, approvals, deadlines, DoMV profile. */
+void	page_case_workflow(struct page *p, struct case_form *cf, const json_t *c);
+/* The notice or alert a case's page shows after one of those forms (?done=, ?rule=). */
+void	page_case_refused(struct page *p);
+/* A home page's tasks in the user's scope: what just became late, how many are late,
+ * and for a caseworker what is due next; links to /tasks. Nothing when the role has
+ * no task list. */
+void	page_home_tasks(struct page *p);
 
 #endif

@@ -19,6 +19,13 @@
 #define CASE_ACCESS_SHOWN	20	/* audit rows listed on a case */
 #define CASE_HASH_HEX		9	/* 4 bytes in hex + NUL */
 #define CASE_NOTICE_COOKIE	"rc_notice"
+#define CASE_SECTION_MAX	48	/* a section id */
+
+/* What registering a case asks for (step 1 of case management: identity, UASC status,
+ * family, urgent concerns, consent); the other sections are edited one at a time. */
+static const char *const case_registration_sections[] = {
+	"basic_identity", "family_details", "protection", "consent", NULL
+};
 
 /* ---- shared ----------------------------------------------------------------------------- */
 
@@ -399,6 +406,11 @@ case_meta(struct page *p, const json_t *c)
 	else
 		html_text(&p->h, s);
 	HTML_RAW(&p->h, "</dd></div>");
+	if ((s = json_get_str(c, "workflow")) != NULL) {
+		case_fact(p, "Stage");
+		html_text(&p->h, page_stage_name(p, s));
+		HTML_RAW(&p->h, "</dd></div>");
+	}
 	case_fact(p, "Risk level");
 	page_risk(p, json_get_str(c, "risk_level"));
 	HTML_RAW(&p->h, "</dd></div>");
@@ -425,12 +437,32 @@ case_meta(struct page *p, const json_t *c)
 	HTML_RAW(&p->h, ")</span></dd></div></dl>\n");
 }
 
-/* The case's fields by section. */
+/* 1 when section `sid` has inputs for this user (fields they may see that the server
+ * does not set). */
+static int
+case_section_editable(const struct page *p, const struct case_form *cf, const char *sid)
+{
+	const json_t *f;
+	const char *fs;
+	size_t i;
+
+	json_array_foreach(json_object_get(cf->form, "fields"), i, f) {
+		fs = json_get_str(f, "section");
+		if (fs != NULL && strcmp(fs, sid) == 0 && case_form_visible(p, f) &&
+		    !json_is_true(json_object_get(f, "system")))
+			return 1;
+	}
+	return 0;
+}
+
+/* The case's fields by section, each with a link to edit it. */
 static void
 case_sections(struct page *p, struct case_form *cf, const json_t *c)
 {
 	const json_t *fields = json_object_get(cf->form, "fields"), *section, *f, *v;
-	const char *sid, *fs;
+	const char *sid, *fs, *csid = json_get_str(c, "short_id");
+	int may_edit = page_may(p, "case.update") &&
+	    strcmp(json_get_str(c, "status") ? json_get_str(c, "status") : "", "closed") != 0;
 	size_t s, i;
 	int any, pass;
 
@@ -445,6 +477,12 @@ case_sections(struct page *p, struct case_form *cf, const json_t *c)
 				    (v = json_object_get(c, json_get_str(f, "id"))) == NULL ||
 				    json_is_null(v))
 					continue;
+				/* the workflow section shows these: the approvals with
+				 * usernames, the suggestion's reasons in words */
+				if (strcmp(json_get_str(f, "id"), "approval_subforms") == 0 ||
+				    strcmp(json_get_str(f, "id"),
+				    "risk_level_suggested_reasons") == 0)
+					continue;
 				if ((strcmp(json_get_str(f, "type"), "subform") == 0) != pass)
 					continue;
 				if (!any) {
@@ -457,6 +495,16 @@ case_sections(struct page *p, struct case_form *cf, const json_t *c)
 					html_text(&p->h, page_label(json_object_get(section,
 					    "labels"), p->lang));
 					HTML_RAW(&p->h, "</h2>");
+					if (may_edit && case_section_editable(p, cf, sid)) {
+						HTML_RAW(&p->h, "<p><a class=\"edit-section\" "
+						    "href=\"/cases/");
+						html_url_param(&p->h, csid);
+						HTML_RAW(&p->h, "/edit?section=");
+						html_url_param(&p->h, sid);
+						HTML_RAW(&p->h, "\">");
+						page_say(p, "Edit this section");
+						HTML_RAW(&p->h, "</a></p>");
+					}
 					any = 1;
 				}
 				if (pass == 0 && any == 1) {
@@ -530,7 +578,13 @@ case_history(struct page *p, struct case_form *cf, const char *id)
 				f = fid != NULL ? case_field(cf, fid) : NULL;
 				if (k > 0)
 					html_text(&p->h, page_tr(p, ", "));
-				html_text(&p->h, f != NULL ? case_form_label(p, f) : fid);
+				/* the index columns a move changes are no form fields */
+				if (f == NULL && fid != NULL && strcmp(fid, "workflow") == 0)
+					page_say(p, "Stage");
+				else if (f == NULL && fid != NULL && strcmp(fid, "status") == 0)
+					page_say(p, "Status");
+				else
+					html_text(&p->h, f != NULL ? case_form_label(p, f) : fid);
 			}
 		}
 		HTML_RAW(&p->h, "</p></li>");
@@ -553,6 +607,9 @@ static const struct case_action {
 	{ "case.create",	"Registered the case" },
 	{ "case.update",	"Edited the case" },
 	{ "case.history",	"Looked at the history" },
+	{ "case.approval",	"Requested or decided an approval" },
+	{ "case.consent",	"Checked the consent" },
+	{ "case.consent_override", "Overrode missing consent" },
 	{ "audit.read",		"Looked at who saw the case" },
 };
 
@@ -627,6 +684,32 @@ case_access_log(struct page *p, const char *id)
 	json_decref(out);
 }
 
+/* Fields the server fills with a user's id show the username instead. */
+static void
+case_user_names(struct page *p, json_t *c)
+{
+	static const struct {
+		const char	*field, *sub;
+	} ids[] = {
+		{ "reopened_logs",	"reopened_user" },
+		{ "consent_overrides",	"consent_override_by" },
+	};
+	json_t *row, *user;
+	const char *id;
+	size_t i, k;
+
+	for (k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
+		json_array_foreach(json_object_get(c, ids[k].field), i, row) {
+			if ((id = json_get_str(row, ids[k].sub)) == NULL ||
+			    (user = app_user_json(p->req->app, id)) == NULL)
+				continue;
+			if (json_get_str(user, "username") != NULL)
+				json_object_set_new(row, ids[k].sub,
+				    json_string(json_get_str(user, "username")));
+			json_decref(user);
+		}
+}
+
 void
 page_case_view(struct http_request *req, struct http_response *resp)
 {
@@ -639,17 +722,19 @@ page_case_view(struct http_request *req, struct http_response *resp)
 	int rc;
 
 	page_init(&p, req, resp);
-	if ((rc = app_case_get(req->app, &req->actor, req->params[0], &c, &err)) != RC_OK ||
-	    (rc = case_form_load(&p, &cf)) != RC_OK) {
+	if ((rc = app_case_get_workflow(req->app, &req->actor, req->params[0], &c,
+	    &err)) != RC_OK || (rc = case_form_load(&p, &cf)) != RC_OK) {
 		page_app_error(req, resp, rc, &err);
 		goto out;
 	}
+	case_user_names(&p, c);
 	sid = json_get_str(c, "short_id");
 	id = json_get_str(c, "id");
 	name = json_get_str(c, "name");
 	page_head(&p, "Case", "cases");
 	if (case_notice_take(&p))
 		page_notice(&p, page_tr(&p, "The case has been saved."));
+	page_case_refused(&p);
 	if (name != NULL && *name != '\0')
 		page_h1(&p, name);
 	else {
@@ -665,6 +750,7 @@ page_case_view(struct http_request *req, struct http_response *resp)
 		HTML_RAW(&p.h, "</a></p>\n");
 	}
 	case_meta(&p, c);
+	page_case_workflow(&p, &cf, c);
 	case_sections(&p, &cf, c);
 	case_history(&p, &cf, id);
 	if (page_may(&p, "audit.read"))
@@ -709,7 +795,7 @@ case_base(struct page *p, const struct case_form *cf, const json_t *record,
 	buf_printf(out, "%" JSON_INTEGER_FORMAT ";",
 	    json_integer_value(json_object_get(record, "rev")));
 	json_array_foreach(json_object_get(cf->form, "fields"), i, f) {
-		if (!case_form_visible(p, f) || (id = json_get_str(f, "id")) == NULL ||
+		if (!case_form_editable(p, cf, f) || (id = json_get_str(f, "id")) == NULL ||
 		    (v = json_object_get(record, id)) == NULL)
 			continue;
 		case_hash(v, hash);
@@ -744,6 +830,7 @@ case_base_get(const char *base, const char *id, char out[CASE_HASH_HEX])
 /* What a form page shows besides the fields. */
 struct case_edit {
 	const char	*sid;		/* NULL: registering */
+	const char	*section;	/* the section edited (with sid) */
 	int64_t		 rev;
 	const char	*base;
 	json_t		*diff;		/* conflict rows: [{"field","theirs","mine","kept"}] */
@@ -809,6 +896,61 @@ case_conflict_show(struct page *p, struct case_form *cf, const struct case_edit 
 	HTML_RAW(&p->h, "</tbody></table></div>\n");
 }
 
+/* The sections of the case as links, the one being edited current: one section a
+ * page keeps a form light on a slow link. */
+static void
+case_section_nav(struct page *p, struct case_form *cf, const struct case_edit *ce)
+{
+	const json_t *section;
+	const char *id;
+	size_t i;
+
+	HTML_RAW(&p->h, "<nav class=\"subnav\" id=\"sections\" aria-label=\"");
+	html_attr(&p->h, page_tr(p, "Sections"));
+	HTML_RAW(&p->h, "\"><ul>");
+	json_array_foreach(json_object_get(cf->form, "sections"), i, section) {
+		if ((id = json_get_str(section, "id")) == NULL ||
+		    !case_section_editable(p, cf, id))
+			continue;
+		HTML_RAW(&p->h, "<li><a href=\"/cases/");
+		html_url_param(&p->h, ce->sid);
+		HTML_RAW(&p->h, "/edit?section=");
+		html_url_param(&p->h, id);
+		HTML_RAW(&p->h, "\"");
+		if (ce->section != NULL && strcmp(ce->section, id) == 0)
+			HTML_RAW(&p->h, " aria-current=\"page\"");
+		HTML_RAW(&p->h, ">");
+		html_text(&p->h, page_label(json_object_get(section, "labels"), p->lang));
+		HTML_RAW(&p->h, "</a></li>");
+	}
+	HTML_RAW(&p->h, "</ul></nav>\n");
+}
+
+/*
+ * The section a page edits: `want` when the user has inputs in it, else the first
+ * section they have. Copied into `out`; -1 when there is none.
+ */
+static int
+case_edit_section(const struct page *p, const struct case_form *cf, const char *want,
+    char out[CASE_SECTION_MAX])
+{
+	const json_t *section;
+	const char *id;
+	size_t i;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(cf->form, "sections"), i, section) {
+		if ((id = json_get_str(section, "id")) == NULL ||
+		    !case_section_editable(p, cf, id))
+			continue;
+		if (want != NULL && strcmp(want, id) == 0)
+			return str_copy(out, CASE_SECTION_MAX, id) == 0 ? 0 : -1;
+		if (out[0] == '\0' && str_copy(out, CASE_SECTION_MAX, id) != 0)
+			return -1;
+	}
+	return out[0] != '\0' ? 0 : -1;
+}
+
 /* The whole form page. */
 static void
 case_form_page(struct page *p, struct case_form *cf, const struct case_edit *ce,
@@ -822,6 +964,8 @@ case_form_page(struct page *p, struct case_form *cf, const struct case_edit *ce,
 		page_h1(p, title);
 	} else
 		page_h1(p, page_tr(p, "Register a case"));
+	if (ce->sid != NULL)
+		case_section_nav(p, cf, ce);
 	if (ce->diff != NULL)
 		case_conflict_show(p, cf, ce);
 	case_form_summary(p, cf);
@@ -838,6 +982,8 @@ case_form_page(struct page *p, struct case_form *cf, const struct case_edit *ce,
 		html_textf(&p->h, "%" PRId64, ce->rev);
 		HTML_RAW(&p->h, "\"><input type=\"hidden\" name=\"base\" value=\"");
 		html_attr(&p->h, ce->base);
+		HTML_RAW(&p->h, "\"><input type=\"hidden\" name=\"section\" value=\"");
+		html_attr(&p->h, ce->section);
 		HTML_RAW(&p->h, "\">");
 	}
 	HTML_RAW(&p->h, "\n");
@@ -872,8 +1018,10 @@ page_case_new(struct http_request *req, struct http_response *resp)
 	}
 	if ((rc = case_form_load(&p, &cf)) != RC_OK)
 		page_app_error(req, resp, rc, &err);
-	else
+	else {
+		cf.sections = case_registration_sections;
 		case_form_page(&p, &cf, &ce, 200);
+	}
 	case_form_free(&cf);
 }
 
@@ -900,8 +1048,12 @@ page_case_create(struct http_request *req, struct http_response *resp)
 	int rc;
 
 	page_init(&p, req, resp);
-	if ((rc = case_form_load(&p, &cf)) != RC_OK ||
-	    (rc = case_form_values_from_request(&p, &cf)) != RC_OK ||
+	if ((rc = case_form_load(&p, &cf)) != RC_OK) {
+		page_app_error(req, resp, rc, &err);
+		goto out;
+	}
+	cf.sections = case_registration_sections;
+	if ((rc = case_form_values_from_request(&p, &cf)) != RC_OK ||
 	    (rc = case_form_json(&p, &cf, 0, &data)) != RC_OK) {
 		page_app_error(req, resp, rc, &err);
 		goto out;
@@ -927,6 +1079,8 @@ page_case_edit(struct http_request *req, struct http_response *resp)
 	struct case_edit ce = { 0 };
 	struct case_form cf = { 0 };
 	struct buf base = BUF_INIT;
+	char section[CASE_SECTION_MAX];
+	const char *sections[2] = { section, NULL };
 	json_t *c = NULL;
 	struct page p;
 	int rc;
@@ -941,6 +1095,12 @@ page_case_edit(struct http_request *req, struct http_response *resp)
 		page_error(req, resp, 403);
 		goto out;
 	}
+	if (case_edit_section(&p, &cf, http_query(req, "section"), section) != 0) {
+		page_error(req, resp, 404);
+		goto out;
+	}
+	cf.sections = sections;
+	ce.section = section;
 	if ((rc = case_form_values_from_record(&p, &cf, c)) != RC_OK) {
 		page_app_error(req, resp, rc, &err);
 		goto out;
@@ -990,7 +1150,8 @@ case_conflict(struct page *p, struct case_form *cf, struct case_edit *ce,
 			}
 	}
 	json_array_foreach(json_object_get(cf->form, "fields"), i, f) {
-		if (!case_form_visible(p, f) || (id = json_get_str(f, "id")) == NULL)
+		/* the fields of this page: the other sections were not sent */
+		if (!case_form_editable(p, cf, f) || (id = json_get_str(f, "id")) == NULL)
 			continue;
 		mine = case_form_field_json(p, cf, f);
 		theirs = json_object_get(*current, id);
@@ -1032,6 +1193,8 @@ page_case_update(struct http_request *req, struct http_response *resp)
 	struct case_form cf = { 0 };
 	struct buf newbase = BUF_INIT;
 	const char *revs = http_form(req, "rev"), *base = http_form(req, "base");
+	char section[CASE_SECTION_MAX];
+	const char *sections[2] = { section, NULL };
 	json_t *data = NULL, *ref = NULL, *current = NULL;
 	char sid[16];
 	struct page p;
@@ -1044,8 +1207,21 @@ page_case_update(struct http_request *req, struct http_response *resp)
 		page_error(req, resp, 400);
 		return;
 	}
-	if ((rc = case_form_load(&p, &cf)) != RC_OK ||
-	    (rc = case_form_values_from_request(&p, &cf)) != RC_OK ||
+	if ((rc = case_form_load(&p, &cf)) != RC_OK) {
+		page_app_error(req, resp, rc, &err);
+		goto out;
+	}
+	/* the section the form came from; a form without one (an older page) is the
+	 * first section, as the edit page shows it */
+	if (case_edit_section(&p, &cf, http_form(req, "section"), section) != 0 ||
+	    (http_form(req, "section") != NULL &&
+	    strcmp(http_form(req, "section"), section) != 0)) {
+		page_error(req, resp, 400);
+		goto out;
+	}
+	cf.sections = sections;
+	ce.section = section;
+	if ((rc = case_form_values_from_request(&p, &cf)) != RC_OK ||
 	    (rc = case_form_json(&p, &cf, 1, &data)) != RC_OK) {
 		page_app_error(req, resp, rc, &err);
 		goto out;

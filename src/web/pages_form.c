@@ -379,6 +379,22 @@ form_icu_name(const struct page *p, const json_t *f, const char *code, char *out
 		i18n_language(p->lang, code, out, outsz);
 }
 
+int
+case_form_editable(const struct page *p, const struct case_form *cf, const json_t *f)
+{
+	const char *section = json_get_str(f, "section");
+	size_t i;
+
+	if (!case_form_visible(p, f) || json_is_true(json_object_get(f, "system")))
+		return 0;
+	if (cf->sections == NULL)
+		return 1;
+	for (i = 0; section != NULL && cf->sections[i] != NULL; i++)
+		if (strcmp(cf->sections[i], section) == 0)
+			return 1;
+	return 0;
+}
+
 /* 1 when the field is a text input with a datalist rather than a select. */
 static int
 form_uses_list(const json_t *f, int in_subform)
@@ -575,7 +591,8 @@ case_form_values_from_request(struct page *p, struct case_form *cf)
 			continue;
 		form_printf(field, sizeof(field), "%.*s", colon != NULL ?
 		    (int)(colon - in.v[i].name) : (int)strlen(in.v[i].name), in.v[i].name);
-		if ((f = form_def_find(fields, field)) == NULL || !case_form_visible(p, f) ||
+		if ((f = form_def_find(fields, field)) == NULL ||
+		    !case_form_editable(p, cf, f) ||
 		    (colon != NULL && strcmp(colon, ":order") != 0))
 			continue;
 		if (form_values_add(&cf->values, in.v[i].name, in.v[i].value) != 0) {
@@ -589,7 +606,7 @@ case_form_values_from_request(struct page *p, struct case_form *cf)
 		goto out;
 	}
 	json_array_foreach(fields, k, f) {
-		if (!field_is(f, "subform") || !case_form_visible(p, f))
+		if (!field_is(f, "subform") || !case_form_editable(p, cf, f))
 			continue;
 		nrows = 0;
 		for (i = 0; i < in.n; i++)
@@ -854,7 +871,8 @@ case_form_json(struct page *p, struct case_form *cf, int edit, json_t **out)
 	if (data == NULL)
 		return RC_ENOMEM;
 	json_array_foreach(json_object_get(cf->form, "fields"), i, f) {
-		if (!case_form_visible(p, f))
+		/* only what the page had inputs for: other sections stay as they are */
+		if (!case_form_editable(p, cf, f))
 			continue;
 		v = case_form_field_json(p, cf, f);
 		if (v != NULL)
@@ -1649,16 +1667,17 @@ form_field_subform(struct page *p, struct case_form *cf, const json_t *f,
 
 /* 1 when some visible field, in a subform or not, takes the list `kind`. */
 static int
-form_needs_list(const struct page *p, const json_t *fields, const char *kind, int sub)
+form_needs_list(const struct page *p, const struct case_form *cf, const json_t *fields,
+    const char *kind, int sub)
 {
 	const json_t *f;
 	size_t i;
 
 	json_array_foreach(fields, i, f) {
-		if (!sub && !case_form_visible(p, f))
+		if (!sub && !case_form_editable(p, cf, f))
 			continue;
 		if (field_is(f, "subform") &&
-		    form_needs_list(p, json_object_get(f, "fields"), kind, 1))
+		    form_needs_list(p, cf, json_object_get(f, "fields"), kind, 1))
 			return 1;
 		if (strcmp(kind, "location") == 0 && sub && field_is(f, "location"))
 			return 1;
@@ -1756,7 +1775,7 @@ form_datalists(struct page *p, struct case_form *cf)
 	size_t k;
 
 	for (k = 0; k < 3; k++) {
-		if (!form_needs_list(p, fields, kinds[k], 0) ||
+		if (!form_needs_list(p, cf, fields, kinds[k], 0) ||
 		    (names = form_list_names(p, cf, kinds[k])) == NULL)
 			continue;
 		form_list_version(names, version);
@@ -1821,7 +1840,7 @@ case_form_fields(struct page *p, struct case_form *cf)
 			const char *fs = json_get_str(f, "section");
 
 			if (sid == NULL || fs == NULL || strcmp(sid, fs) != 0 ||
-			    !case_form_visible(p, f))
+			    !case_form_editable(p, cf, f))
 				continue;
 			if (!any) {
 				HTML_RAW(&p->h, "<fieldset class=\"section\" id=\"section-");

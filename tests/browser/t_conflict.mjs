@@ -1,5 +1,6 @@
 // t_conflict.mjs — two people edit the same case at once: the owner (horizon.cw1) and
-// the supervisor (horizon.supervisor). The owner saves first; the supervisor's save is
+// the supervisor (horizon.supervisor), both on the case's first section (the edit page
+// shows one section at a time). The owner saves first; the supervisor's save is
 // refused with both versions shown, their input kept, and their second save goes
 // through. Nothing is lost: the owner's value was shown, the supervisor's is saved,
 // and the history holds both revisions.
@@ -35,8 +36,8 @@ export default async function conflict(t) {
 		assert.equal(await saveCase(owner), id, `the owner's save led to ${owner.url()}`);
 	});
 
-	await t.step('the supervisor saves risk high: #conflict (role=alert) and #conflict-diff', async () => {
-		await fillCase(sup, { risk_level: 'high' });
+	await t.step('the supervisor saves displacement status "refugee": #conflict (role=alert) and #conflict-diff', async () => {
+		await fillCase(sup, { displacement_status: 'refugee' });
 		const saved = await saveCase(sup);
 		assert.equal(saved, null, `the stale save went through silently (${sup.url()})`);
 		const notice = sup.locator('#conflict');
@@ -57,7 +58,7 @@ export default async function conflict(t) {
 	});
 
 	await t.step('the form keeps the supervisor\'s input and carries the new rev', async () => {
-		assert.equal(await sup.locator('#risk_level').inputValue(), 'high');
+		assert.equal(await sup.locator('#displacement_status').inputValue(), 'refugee');
 		assert.equal(await sup.locator('#name_first').inputValue(), 'Yonas');
 		const rev1 = await sup.locator('input[type=hidden][name=rev]').inputValue();
 		assert.ok(Number(rev1) > Number(rev0), `rev in the refilled form is ${rev1}, was ${rev0}`);
@@ -68,15 +69,15 @@ export default async function conflict(t) {
 		    `${await peek(sup, 'main')}`);
 	});
 
-	await t.step('nothing lost: age 13 and risk high saved, history has both edits; #access-log for the supervisor only', async () => {
+	await t.step('nothing lost: age 13 and "refugee" saved, history has both edits; #access-log for the supervisor only', async () => {
 		await owner.goto(`/cases/${id}`);
 		const entries = await historyEntries(owner);
 		assert.ok(entries && entries.length >= 3,
 		    `#history should list create + 2 edits: ${JSON.stringify(entries)}`);
 		assert.ok(entries.some((e) => /\bAge\b/.test(e) && !/Risk level/.test(e)),
 		    `no history entry for the owner's edit of Age: ${JSON.stringify(entries)}`);
-		assert.ok(entries.some((e) => /Risk level/.test(e) && !/First name/.test(e)),
-		    `no history entry for the supervisor's edit of Risk level: ${JSON.stringify(entries)}`);
+		assert.ok(entries.some((e) => /Displacement status/.test(e) && !/First name/.test(e)),
+		    `no history entry for the supervisor's edit of Displacement status: ${JSON.stringify(entries)}`);
 		assert.equal(await owner.locator('#access-log').count(), 0,
 		    'the caseworker sees #access-log (who saw this case is for the supervisor)');
 		await sup.goto(`/cases/${id}`);
@@ -84,8 +85,8 @@ export default async function conflict(t) {
 		assert.ok(await sup.locator('#access-log tbody tr, #access-log li').count() > 0,
 		    '#access-log lists nobody, though horizon.cw1 opened the case');
 		await owner.goto(`/cases/${id}/edit`);
-		assert.equal(await owner.locator('#risk_level').inputValue(), 'high',
-		    "the supervisor's risk high was not saved");
+		assert.equal(await owner.locator('#displacement_status').inputValue(), 'refugee',
+		    "the supervisor's displacement status was not saved");
 		assert.equal(await owner.locator('#age').inputValue(), '13',
 		    "the owner's age 13 was lost: the supervisor's second save put back the 12 they had loaded");
 		await t.shot(owner, 'conflict-final-edit');

@@ -72,8 +72,10 @@ export default async function weight(t) {
 		id = await registerCase(page, { name_first: 'Weighty', sex: 'male', age: 16 });
 	});
 
+	// the case form shows one section at a time: the first, and the heaviest
 	const urls = ['/home', '/cases', '/cases?query=a', '/cases/new', `/cases/${id}`,
-	    `/cases/${id}/edit`, '/account'];
+	    `/cases/${id}/edit`, `/cases/${id}/edit?section=family_details`,
+	    `/cases/${id}/edit?section=domv`, '/tasks', '/account'];
 	const errors = [];
 	for (const url of urls) {
 		await t.step(url, async () => {

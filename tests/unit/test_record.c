@@ -91,6 +91,44 @@ test_age_bands(void **state)
 	assert_string_equal(record_age_band(-1), "");
 }
 
+/* The age band of `json` (a case body) on 2026-11-23. */
+static const char *
+band_of(const char *json, struct record_meta *m)
+{
+	json_t *d = J(json);
+
+	memset(m, 0, sizeof(*m));
+	record_index(d, "2026-11-23", m);
+	json_decref(d);
+	return m->age_band;
+}
+
+static void
+test_a_child_until_an_age_assessment_decides(void **state)
+{
+	struct record_meta m;
+
+	(void)state;
+	/* an age being assessed counts by the range's lower bound, under 18 */
+	assert_string_equal(band_of("{\"age\":19,\"age_range_from\":16,"
+	    "\"age_range_to\":19}", &m), "15-17");
+	assert_string_equal(band_of("{\"age_range_from\":13,\"age_range_to\":16}", &m),
+	    "12-14");
+	assert_string_equal(band_of("{\"age\":20,\"age_range_from\":18}", &m), "15-17");
+	/* decided a child, or undetermined: under 18 whatever the estimate */
+	assert_string_equal(band_of("{\"age\":19,\"age_assessment_outcome\":"
+	    "\"undetermined\"}", &m), "15-17");
+	assert_string_equal(band_of("{\"age\":12,\"age_assessment_outcome\":\"child\"}",
+	    &m), "12-14");
+	/* decided an adult: 18 or over, the range no longer counts */
+	assert_string_equal(band_of("{\"age\":16,\"age_range_from\":16,"
+	    "\"age_assessment_outcome\":\"adult\"}", &m), "18+");
+	assert_string_equal(band_of("{\"age_assessment_outcome\":\"adult\"}", &m), "18+");
+	/* no assessment: as before */
+	assert_string_equal(band_of("{\"age\":19}", &m), "18+");
+	assert_string_equal(band_of("{}", &m), "");
+}
+
 static void
 test_merge_patch_sets_replaces_and_removes(void **state)
 {
@@ -154,6 +192,7 @@ main(void)
 		cmocka_unit_test(test_given_name_is_kept_and_rederived_only_when_it_was_derived),
 		cmocka_unit_test(test_index_columns_are_coarse),
 		cmocka_unit_test(test_age_bands),
+		cmocka_unit_test(test_a_child_until_an_age_assessment_decides),
 		cmocka_unit_test(test_merge_patch_sets_replaces_and_removes),
 		cmocka_unit_test(test_merge_patch_follows_rfc7396_for_new_objects),
 		cmocka_unit_test(test_changed_fields_lists_added_changed_removed),
