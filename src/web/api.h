@@ -12,5 +12,8 @@
 
 /* The route table of the API (static). */
 const struct http_routes *api_routes(void);
+/* The service directory, referrals, transfers, packages and the public inbox
+ * (api_referrals.c). */
+const struct http_routes *api_referrals_routes(void);
 
 #endif

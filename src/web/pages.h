@@ -42,6 +42,8 @@ struct page {
 int	pages_init(void);
 /* The page routes, for the server's route tables. */
 const struct http_routes *pages_routes(void);
+/* Services, referrals, transfers and packages (pages_referrals.c). */
+const struct http_routes *pages_referrals_routes(void);
 /* The HTML error page for `status` (for http_server_error_page). */
 void	page_error(struct http_request *req, struct http_response *resp, unsigned status);
 
