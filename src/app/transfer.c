@@ -1231,16 +1231,6 @@ xfer_ack_apply(struct app *a, const struct app_actor *u, const struct package_op
 		    "does not come from the partner the package was sent to");
 		goto out;
 	}
-	status = json_get_str(sent, "status");
-	if (status != NULL && (strcmp(status, "accepted") == 0 ||
-	    strcmp(status, "declined") == 0)) {
-		store_rollback(a->store);
-		txn = 0;
-		xfer_refusal_note(a, u, "already_acknowledged", &op->sender);
-		rc = xfer_refused(err, RC_ECONFLICT, "already_acknowledged", "package %s "
-		    "was acknowledged already", orig);
-		goto out;
-	}
 	package_fingerprint(&op->sender, fp);
 	clock_iso(clock_now(), now_iso);
 	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "direction", "in",
@@ -1263,6 +1253,17 @@ xfer_ack_apply(struct app *a, const struct app_actor *u, const struct package_op
 	}
 	if (rc != RC_OK)
 		goto fail;
+	/* a second answer (another package) to what was answered already */
+	status = json_get_str(sent, "status");
+	if (status != NULL && (strcmp(status, "accepted") == 0 ||
+	    strcmp(status, "declined") == 0)) {
+		store_rollback(a->store);
+		txn = 0;
+		xfer_refusal_note(a, u, "already_acknowledged", &op->sender);
+		rc = xfer_refused(err, RC_ECONFLICT, "already_acknowledged", "package %s "
+		    "was acknowledged already", orig);
+		goto out;
+	}
 	/* the case that was sent: its log line takes the answer (an erased case has
 	 * nothing to update) */
 	rc = json_get_str(sent, "case_id") != NULL ? store_record_get(a->store, "case",

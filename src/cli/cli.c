@@ -890,6 +890,8 @@ cli_push(const char *url, const char *text, size_t n, int *delivered,
 		*delivered = 1;
 		rc = RC_OK;
 	} else {
+		/* refused (4xx): this package will not do; a server error: try again */
+		rc = code >= 400 && code < 500 ? RC_EINVALID : RC_EIO;
 		j = answer.p != NULL ? json_loadb(answer.p, answer.len, 0, NULL) : NULL;
 		snprintf(err->message, sizeof(err->message), "--push: the partner refused "
 		    "the package (HTTP %ld): %s", code,
