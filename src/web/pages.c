@@ -344,6 +344,9 @@ static const struct page_nav {
 } page_navs[] = {
 	{ "home",	"/home",	"Home",		NULL },
 	{ "cases",	"/cases",	"Cases",	"case.list" },
+	{ "referrals",	"/referrals",	"Referrals",	"referral.receive" },
+	{ "transfers",	"/transfers",	"Transfers",	"transfer.receive" },
+	{ "services",	"/services",	"Services",	"service.list" },
 	{ "admin",	"/admin/users",	"Admin",	"user.manage" },
 	{ "account",	"/account",	"Account",	NULL },
 };

@@ -213,6 +213,11 @@ void	page_case_view(struct http_request *req, struct http_response *resp);
 void	page_case_edit(struct http_request *req, struct http_response *resp);
 void	page_case_update(struct http_request *req, struct http_response *resp);
 
+/* The case page's blocks (pages_referrals.c): the case's referrals with their status
+ * and feedback, and its transfers with the transfer form. `c` is the case view. */
+void	pages_case_referrals(struct page *p, const json_t *c);
+void	pages_case_transfer(struct page *p, const json_t *c);
+
 void	page_admin_users(struct http_request *req, struct http_response *resp);
 void	page_admin_user_create(struct http_request *req, struct http_response *resp);
 void	page_admin_user_update(struct http_request *req, struct http_response *resp);

@@ -273,6 +273,47 @@ post 200 "a supervisor transfers without consent, on an override" "$T_a_sv" "/ap
 post 200 "a.cw2 accepts" "$T_a_cw2" "/api/v1/cases/$C2/transfer/decision" '{"decision":"accepted"}'
 is "owned by a.cw2" .data.owner a.cw2
 
+echo "- pages: refer from the case page, answer from the inbox"
+page_login() {	# page_login PREFIX USER: the session token and form token into PREFIX_tok, PREFIX_csrf
+	expect_http 200 "login $2" "" POST /api/v1/session "${JH[@]}" \
+	    --data-binary "$(jq -nc --arg u "$2" --arg p "$PW" '{username: $u, password: $p}')"
+	printf -v "$1_tok" '%s' "$(jout '.data.token')"
+	printf -v "$1_csrf" '%s' "$(jout '.data.csrf_token')"
+}
+page_login PA a.cw
+page_login PB b.partner
+page_login PC c.partner
+post 201 "a.cw registers a fourth case" "$T_a_cw" /api/v1/cases '{"data":{"name_first":"Tsegazeab","name_last":"Mehretabi","sex":"male","age":16,"consent_per_purpose":[{"consent_purpose":"referral","consent_given_by":"child","consent_granted":true,"consent_date":"2026-01-10"}]}}'
+C4S=$(jout .data.short_id)
+expect_http 200 "the case page" "" GET "/cases/$C4S" -b "rc_session=$PA_tok"
+check "offers to refer the case" grep -q 'id="refer-case"' "$OUT"
+check "shows its transfer form" grep -q 'id="transfer-form"' "$OUT"
+expect_http 200 "the referral form" "" GET "/cases/$C4S/refer" -b "rc_session=$PA_tok"
+check "offers the case's fields as checkboxes" grep -q 'name="field" value="name_last"' "$OUT"
+expect_http 303 "a.cw sends a referral from the form" "" POST "/cases/$C4S/refer" -b "rc_session=$PA_tok" \
+    --data-urlencode "csrf=$PA_csrf" -d "to_agency=agency-b&service_type=health&reason=Check-up&field=name_first&field=sex"
+R6=$(header_val Location | sed 's|.*/referrals/||')
+check "it goes to the new referral" test -n "$R6"
+expect_http 200 "b.partner's inbox page" "" GET /referrals -b "rc_session=$PB_tok"
+check "lists the referral" grep -q "$R6" "$OUT"
+expect_http 200 "b.partner's referral page" "" GET "/referrals/$R6" -b "rc_session=$PB_tok"
+check "shows the chosen first name" grep -q Tsegazeab "$OUT"
+check "not the last name, which was not chosen" sh -c "! grep -q Mehretabi '$OUT'"
+check "no link to the case" sh -c "! grep -q 'referral-case' '$OUT'"
+check "offers to accept" grep -q 'id="do-accepted"' "$OUT"
+expect_http 404 "another agency's partner gets no page" "" GET "/referrals/$R6" -b "rc_session=$PC_tok"
+expect_http 303 "b.partner accepts on the page" "" POST "/referrals/$R6/status" -b "rc_session=$PB_tok" \
+    --data-urlencode "csrf=$PB_csrf" -d "status=accepted"
+expect_http 422 "a move out of order shows the rule" "" POST "/referrals/$R6/status" -b "rc_session=$PB_tok" \
+    --data-urlencode "csrf=$PB_csrf" -d "status=completed"
+check "in an alert" grep -q 'id="form-error"' "$OUT"
+expect_http 403 "a form without its token is refused" "" POST "/referrals/$R6/status" -b "rc_session=$PB_tok" -d "status=in_progress"
+expect_http 200 "the case page shows the referral's status" "" GET "/cases/$C4S" -b "rc_session=$PA_tok"
+check "accepted" grep -q 'Accepted' "$OUT"
+expect_http 200 "the directory page" "" GET "/services?type=health&location=LY0101" -b "rc_session=$PA_tok"
+check "lists the health post" grep -q 'Tripoli health post' "$OUT"
+expect_http 200 "the transfers page" "" GET /transfers -b "rc_session=$PA_tok"
+
 echo "- the audit log"
 audit_has "services" '.action == "service.create"'
 audit_has "referral created" '.action == "referral.create"'
