@@ -247,7 +247,7 @@ static const struct rp_status {
 	{ "in_progress", "In progress" },
 	{ "completed",	 "Completed" },
 	{ "revoked",	 "Withdrawn" },
-	{ "sent",	 "Sent" },
+	{ "sent",	 "Sent to the partner" },
 	{ "delivered",	 "Delivered" },
 };
 
