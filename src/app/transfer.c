@@ -24,8 +24,9 @@
  *		       from that same partner
  *
  * A received case package is held as a record of kind "inbound_package" whose sealed
- * body keeps the payload until a supervisor decides; the payload is dropped then
- * (accepted: it became a case; declined: it is not ours to keep).
+ * body keeps the payload until a supervisor decides; the record is then erased for
+ * good (accepted: it became a case; declined: it is not ours to keep), and the log
+ * keeps the decision and the acknowledgement, sealed to the sender then and there.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -1355,20 +1356,31 @@ app_package_import(struct app *a, const struct app_actor *u, const char *text, s
 
 /* ---- packages: deciding ---------------------------------------------------------- */
 
+/* A held package: its log document (columns and parsed body). */
+struct xfer_held {
+	struct store_doc	 d;
+	json_t			*log;
+};
+
+static void
+xfer_held_free(struct xfer_held *h)
+{
+	store_doc_free(&h->d);
+	json_decref(h->log);
+	memset(h, 0, sizeof(*h));
+}
+
 /*
- * The held package `id` (a package id) for `u`: its log document and record, when u
- * may review packages and it is held for u's agency. RC_ENOTFOUND otherwise (the
- * denial audited).
+ * The log document of package `id` (a package id) for `u`: when u may review packages
+ * and it is held for u's agency. RC_ENOTFOUND otherwise (the denial audited).
  */
 static int
-xfer_held(struct app *a, const struct app_actor *u, const char *id, json_t **doc,
-    struct store_record *r, struct app_error *err)
+xfer_held_get(struct app *a, const struct app_actor *u, const char *id,
+    struct xfer_held *h, struct app_error *err)
 {
-	struct store_doc d = { 0 };
-	const char *rid;
 	int rc;
 
-	*doc = NULL;
+	memset(h, 0, sizeof(*h));
 	if (!policy_allows(a->policy, &u->pu, "transfer.import", NULL, NULL)) {
 		audit_note(a, u, "transfer.import", NULL, NULL, "denied: role lacks action");
 		return app_fail(err, RC_EDENIED, "your role may not review packages");
@@ -1376,30 +1388,37 @@ xfer_held(struct app *a, const struct app_actor *u, const char *id, json_t **doc
 	if (id == NULL || strlen(id) != PACKAGE_ID_LEN ||
 	    strspn(id, "0123456789abcdef") != PACKAGE_ID_LEN)
 		return app_fail(err, RC_ENOTFOUND, "no package with that id");
-	rc = store_doc_get(a->store, PACKAGE_IN_KIND, id, &d);
+	rc = store_doc_get(a->store, PACKAGE_IN_KIND, id, &h->d);
 	if (rc == RC_ENOTFOUND)
 		return app_fail(err, rc, "no package %s", id);
 	if (rc != RC_OK)
 		return app_fail(err, rc, "cannot read the package log");
-	if (strcmp(d.agency_id, u->pu.agency_id) != 0) {
+	if (strcmp(h->d.agency_id, u->pu.agency_id) != 0 ||
+	    (h->log = json_loads(h->d.body, 0, NULL)) == NULL ||
+	    strcmp(json_get_str(h->log, "direction") ? json_get_str(h->log, "direction") :
+	    "", "in") != 0 || strcmp(json_get_str(h->log, "kind") ?
+	    json_get_str(h->log, "kind") : "", "ack") == 0) {
 		audit_note(a, u, "package.read", NULL, NULL,
-		    "denied: held for another agency");
-		store_doc_free(&d);
+		    "denied: not held for the user's agency");
+		xfer_held_free(h);
 		return app_fail(err, RC_ENOTFOUND, "no package %s", id);
 	}
-	*doc = json_loads(d.body, 0, NULL);
-	store_doc_free(&d);
-	if (*doc == NULL || (rid = json_get_str(*doc, "record_id")) == NULL) {
-		json_decref(*doc);
-		*doc = NULL;
-		return app_fail(err, RC_ENOTFOUND, "no package %s", id);
-	}
-	if ((rc = store_record_get(a->store, kind_inbound.type, rid, r)) != RC_OK) {
-		json_decref(*doc);
-		*doc = NULL;
-		return app_fail(err, rc, rc == RC_ENOTFOUND ? "no package %s" :
-		    "cannot read package %s", id);
-	}
+	return RC_OK;
+}
+
+/* The sealed record of a pending package. */
+static int
+xfer_held_record(struct app *a, const struct xfer_held *h, struct store_record *r,
+    struct app_error *err)
+{
+	const char *rid = json_get_str(h->log, "record_id");
+	int rc;
+
+	if (rid == NULL)
+		return app_fail(err, RC_ENOTFOUND, "the package's contents are gone");
+	if ((rc = store_record_get(a->store, kind_inbound.type, rid, r)) != RC_OK)
+		return app_fail(err, rc, rc == RC_ENOTFOUND ? "the package's contents are "
+		    "gone" : "cannot read the package");
 	return RC_OK;
 }
 
@@ -1417,6 +1436,7 @@ xfer_doc_row(void *arg, struct store_doc *d)
 		return 0;
 	}
 	json_object_del(p, "record_id");
+	json_object_del(p, "ack");
 	return json_array_append_new(ctx[0], p) == 0 ? 0 : RC_ENOMEM;
 }
 
@@ -1464,31 +1484,47 @@ app_package_get(struct app *a, const struct app_actor *u, const char *id, json_t
     struct app_error *err)
 {
 	const struct form *cf = forms_get(a->forms, "case");
+	struct xfer_held h;
 	struct store_record r = { 0 };
 	struct vault_dk dk = { 0 };
-	json_t *doc = NULL, *body = NULL, *view = NULL, *shown = NULL, *unknown = NULL, *v;
+	json_t *body = NULL, *view = NULL, *shown = NULL, *unknown = NULL, *v;
+	const json_t *payload;
 	const char *key;
 	int rc;
 
 	*out = NULL;
-	if ((rc = xfer_held(a, u, id, &doc, &r, err)) != RC_OK)
+	if ((rc = xfer_held_get(a, u, id, &h, err)) != RC_OK)
 		return rc;
-	if ((rc = app_rec_open(a, &r, &dk, &body, err)) != RC_OK)
+	if (strcmp(json_get_str(h.log, "status") ? json_get_str(h.log, "status") : "",
+	    "pending") != 0) {
+		/* decided: its contents were erased; the log is what is left */
+		if ((view = json_deep_copy(h.log)) == NULL) {
+			rc = RC_ENOMEM;
+			goto out;
+		}
+		json_object_del(view, "ack");
+		json_object_del(view, "record_id");
+		json_object_del(view, "direction");
+		*out = view;
+		view = NULL;
+		goto out;
+	}
+	if ((rc = xfer_held_record(a, &h, &r, err)) != RC_OK ||
+	    (rc = app_rec_open(a, &r, &dk, &body, err)) != RC_OK)
 		goto out;
 	if ((view = json_deep_copy(body)) == NULL || (shown = json_object()) == NULL ||
 	    (unknown = json_array()) == NULL) {
 		rc = RC_ENOMEM;
 		goto out;
 	}
+	payload = json_object_get(body, "payload");
 	json_object_del(view, "payload");
 	json_object_del(view, "sender_identity");
-	json_object_set(view, "provenance", json_object_get(json_object_get(body,
-	    "payload"), "provenance") ? json_object_get(json_object_get(body, "payload"),
-	    "provenance") : json_null());
+	json_object_set(view, "provenance", json_object_get(payload, "provenance") ?
+	    json_object_get(payload, "provenance") : json_null());
 	/* the case as it would be registered: the fields of our form the reviewer's
 	 * role may see; what our form does not know is named, not shown */
-	json_object_foreach(json_object_get(json_object_get(body, "payload"), "case"),
-	    key, v) {
+	json_object_foreach(json_object_get(payload, "case"), key, v) {
 		const struct form_field *f = form_field_find(cf, key);
 
 		if (f == NULL || f->system)
@@ -1501,14 +1537,15 @@ app_package_get(struct app *a, const struct app_actor *u, const char *id, json_t
 	*out = view;
 	view = NULL;
 out:
-	audit_note(a, u, "package.read", r.m.id, NULL, rc == RC_OK ? "ok" : rc_name(rc));
+	audit_note(a, u, "package.read", r.m.id[0] ? r.m.id : NULL, NULL,
+	    rc == RC_OK ? "ok" : rc_name(rc));
 	vault_dk_wipe(&dk);
-	json_decref(doc);
 	json_decref(body);
 	json_decref(view);
 	json_decref(shown);
 	json_decref(unknown);
 	store_record_free(&r);
+	xfer_held_free(&h);
 	return rc;
 }
 
@@ -1596,14 +1633,17 @@ app_package_decide(struct app *a, const struct app_actor *u, const char *id,
     const json_t *req, json_t **out, struct app_error *err)
 {
 	static const char *const allowed[] = { "decision", "reason", "assign_to", NULL };
+	struct xfer_held h = { 0 };
 	struct store_record r = { 0 };
 	struct vault_dk dk = { 0 };
+	struct package_identity me;
+	struct package_pub to;
 	struct app_actor owner;
-	struct record_meta m;
-	json_t *doc = NULL, *before = NULL, *after = NULL, *saved = NULL;
-	json_t *case_ref = NULL, *dropped = NULL;
+	struct buf payload = BUF_INIT, ack = BUF_INIT;
+	json_t *body = NULL, *case_ref = NULL, *dropped = NULL;
 	const char *decision, *reason, *assign_to;
-	char now_iso[CLOCK_ISO_SIZE], act[APP_ACTION_MAX];
+	char now_iso[CLOCK_ISO_SIZE], act[APP_ACTION_MAX], outcome[64];
+	char ack_id[PACKAGE_ID_SIZE];
 	int rc, txn = 0, accept;
 
 	*out = NULL;
@@ -1634,51 +1674,69 @@ app_package_decide(struct app *a, const struct app_actor *u, const char *id,
 	if ((rc = store_begin(a->store)) != RC_OK)
 		return app_fail(err, rc, "database busy; try again");
 	txn = 1;
-	if ((rc = xfer_held(a, u, id, &doc, &r, err)) != RC_OK)
+	if ((rc = xfer_held_get(a, u, id, &h, err)) != RC_OK)
 		goto out;
-	if (strcmp(r.m.status, "pending") != 0) {
+	if (strcmp(json_get_str(h.log, "status") ? json_get_str(h.log, "status") : "",
+	    "pending") != 0) {
 		rc = app_fail(err, RC_ECONFLICT, "package %s was %s already", id,
-		    r.m.status);
+		    json_get_str(h.log, "status") ? json_get_str(h.log, "status") : "decided");
 		goto out;
 	}
-	if ((rc = app_rec_open(a, &r, &dk, &before, err)) != RC_OK)
+	if ((rc = xfer_held_record(a, &h, &r, err)) != RC_OK ||
+	    (rc = app_rec_open(a, &r, &dk, &body, err)) != RC_OK)
 		goto out;
-	if (accept && (rc = xfer_register(a, u, &owner, before, &case_ref, &dropped,
+	if (package_identity_parse(json_get_str(body, "sender_identity"), &to, NULL) !=
+	    RC_OK) {
+		rc = app_fail(err, RC_EINTERNAL, "package %s has no usable sender", id);
+		goto out;
+	}
+	if (accept && (rc = xfer_register(a, u, &owner, body, &case_ref, &dropped,
 	    err)) != RC_OK)
 		goto out;
-	/* what the package brought is a case now, or not ours to keep */
-	if ((after = json_deep_copy(before)) == NULL) {
-		rc = RC_ENOMEM;
+	/* the answer for the sender, sealed to it now: the reason is not kept here,
+	 * and the same acknowledgement is handed out each time it is asked for */
+	if ((rc = package_ack_payload(id, accept ? PACKAGE_ACCEPTED : PACKAGE_DECLINED,
+	    reason, &payload)) != RC_OK) {
+		rc = app_fail(err, rc, "cannot write the acknowledgement");
 		goto out;
 	}
-	json_object_del(after, "payload");
+	if ((rc = package_identity(a->vault, &me)) != RC_OK) {
+		rc = app_fail(err, rc, "cannot derive this instance's identity");
+		goto out;
+	}
+	rc = package_seal(&me, &to, payload.p, payload.len, clock_now(), PACKAGE_TTL_MAX,
+	    &ack, ack_id);
+	package_identity_wipe(&me);
+	if (rc != RC_OK) {
+		rc = app_fail(err, rc, "cannot seal the acknowledgement");
+		goto out;
+	}
 	clock_iso(clock_now(), now_iso);
-	json_object_set_new(after, "status", json_string(decision));
-	json_object_set_new(after, "decided_by", json_string(u->username));
-	json_object_set_new(after, "decided_at", json_string(now_iso));
-	if (reason != NULL)
-		json_object_set_new(after, "decision_reason", json_string(reason));
-	m = r.m;
-	str_copy(m.status, sizeof(m.status), decision);
-	if (case_ref != NULL) {
-		json_object_set(after, "case_id", json_object_get(case_ref, "id"));
-		str_copy(m.link_id, sizeof(m.link_id), json_get_str(case_ref, "id"));
-		json_object_set(doc, "case_id", json_object_get(case_ref, "id"));
-	}
-	json_object_set_new(doc, "status", json_string(decision));
-	json_object_set_new(doc, "decided_at", json_string(now_iso));
+	json_object_set_new(h.log, "status", json_string(decision));
+	json_object_set_new(h.log, "decided_at", json_string(now_iso));
+	json_object_set_new(h.log, "decided_by", json_string(u->username));
+	json_object_set_new(h.log, "ack_id", json_string(ack_id));
+	json_object_set_new(h.log, "ack", json_string(ack.p));
+	json_object_del(h.log, "record_id");
+	if (case_ref != NULL)
+		json_object_set(h.log, "case_id", json_object_get(case_ref, "id"));
+	/* what the package brought is a case now, or not ours to keep: its sealed
+	 * record goes for good, key and history with it */
 	snprintf(act, sizeof(act), "package.%s", decision);
-	if ((rc = app_rec_save(a, u, &kind_inbound, &r, &dk, before, after, &m, act,
-	    &saved, err)) != RC_OK)
-		goto out;
-	if ((rc = xfer_doc_write(a, 0, PACKAGE_IN_KIND, id, r.m.id, r.m.owner_id,
-	    r.m.agency_id, r.m.created_at, doc)) != RC_OK ||
+	snprintf(outcome, sizeof(outcome), "package %s", id);
+	if ((rc = xfer_doc_write(a, 0, PACKAGE_IN_KIND, id, case_ref != NULL ?
+	    json_get_str(case_ref, "id") : "", h.d.owner_id, h.d.agency_id, h.d.at,
+	    h.log)) != RC_OK ||
+	    (rc = store_record_erase(a->store, r.m.id)) != RC_OK ||
+	    (rc = audit_write(a, u, act, case_ref != NULL ? json_get_str(case_ref, "id") :
+	    r.m.id, NULL, outcome)) != RC_OK ||
 	    (rc = store_commit(a->store)) != RC_OK) {
 		rc = app_fail(err, rc, "cannot store the decision");
 		goto out;
 	}
 	txn = 0;
-	*out = json_pack("{s:s, s:s}", "package_id", id, "decision", decision);
+	*out = json_pack("{s:s, s:s, s:s}", "package_id", id, "decision", decision,
+	    "ack_id", ack_id);
 	if (*out != NULL && case_ref != NULL) {
 		json_object_set(*out, "case_id", json_object_get(case_ref, "id"));
 		json_object_set(*out, "short_id", json_object_get(case_ref, "short_id"));
@@ -1690,13 +1748,13 @@ out:
 		store_rollback(a->store);
 	audit_flush(a);
 	vault_dk_wipe(&dk);
-	json_decref(doc);
-	json_decref(before);
-	json_decref(after);
-	json_decref(saved);
+	buf_wipe(&payload);
+	buf_free(&ack);
+	json_decref(body);
 	json_decref(case_ref);
 	json_decref(dropped);
 	store_record_free(&r);
+	xfer_held_free(&h);
 	return rc;
 }
 
@@ -1704,57 +1762,28 @@ int
 app_package_ack(struct app *a, const struct app_actor *u, const char *id,
     struct buf *text, char *ack_id, struct app_error *err)
 {
-	struct store_record r = { 0 };
-	struct vault_dk dk = { 0 };
-	struct package_identity me;
-	struct package_pub to;
-	struct buf payload = BUF_INIT;
-	json_t *doc = NULL, *body = NULL;
-	const char *reason;
+	struct xfer_held h;
+	const char *ack;
 	char outcome[64];
-	int rc, accepted;
+	int rc;
 
 	ack_id[0] = '\0';
-	if ((rc = xfer_held(a, u, id, &doc, &r, err)) != RC_OK)
+	if ((rc = xfer_held_get(a, u, id, &h, err)) != RC_OK)
 		return rc;
-	if (strcmp(r.m.status, "accepted") != 0 && strcmp(r.m.status, "declined") != 0) {
+	if ((ack = json_get_str(h.log, "ack")) == NULL ||
+	    json_get_str(h.log, "ack_id") == NULL) {
 		rc = app_fail(err, RC_ECONFLICT, "package %s is not decided yet", id);
 		goto out;
 	}
-	accepted = strcmp(r.m.status, "accepted") == 0;
-	if ((rc = app_rec_open(a, &r, &dk, &body, err)) != RC_OK)
-		goto out;
-	if (package_identity_parse(json_get_str(body, "sender_identity"), &to, NULL) !=
-	    RC_OK) {
-		rc = app_fail(err, RC_EINTERNAL, "package %s has no usable sender", id);
+	if (buf_puts(text, ack) != 0) {
+		rc = RC_ENOMEM;
 		goto out;
 	}
-	reason = json_get_str(body, "decision_reason");
-	if ((rc = package_ack_payload(id, accepted ? PACKAGE_ACCEPTED : PACKAGE_DECLINED,
-	    reason, &payload)) != RC_OK) {
-		rc = app_fail(err, rc, "cannot write the acknowledgement");
-		goto out;
-	}
-	if ((rc = package_identity(a->vault, &me)) != RC_OK) {
-		rc = app_fail(err, rc, "cannot derive this instance's identity");
-		goto out;
-	}
-	rc = package_seal(&me, &to, payload.p, payload.len, clock_now(),
-	    PACKAGE_TTL_DEFAULT, text, ack_id);
-	package_identity_wipe(&me);
-	if (rc != RC_OK) {
-		rc = app_fail(err, rc, "cannot seal the acknowledgement");
-		goto out;
-	}
-	snprintf(outcome, sizeof(outcome), "ack %s", ack_id);
-	audit_note(a, u, "package.ack", r.m.id, NULL, outcome);
+	str_copy(ack_id, PACKAGE_ID_SIZE, json_get_str(h.log, "ack_id"));
 out:
-	if (rc != RC_OK)
-		audit_note(a, u, "package.ack", r.m.id, NULL, rc_name(rc));
-	buf_wipe(&payload);
-	vault_dk_wipe(&dk);
-	json_decref(doc);
-	json_decref(body);
-	store_record_free(&r);
+	snprintf(outcome, sizeof(outcome), rc == RC_OK ? "ack %s" : "%s", rc == RC_OK ?
+	    ack_id : rc_name(rc));
+	audit_note(a, u, "package.ack", NULL, NULL, outcome);
+	xfer_held_free(&h);
 	return rc;
 }
