@@ -5,7 +5,9 @@
  * out, footer), the error pages, static files, signing in and out, home and account;
  * pages_form.c renders the case form from its JSON definition and turns a submitted
  * form back into JSON; pages_case.c the case list, view, registration and edit;
- * pages_admin.c users, agencies and locations.
+ * pages_admin.c users, agencies and locations; pages_referrals.c the service directory,
+ * referrals, transfers and packages from partner instances, and the case page's referral
+ * and transfer blocks.
  *
  * Pages call app/ only. Every text the interface says is an English msgid translated
  * through the catalogs (page_tr); every value goes through html_text/html_attr. No

@@ -887,6 +887,28 @@ page_referrals(struct http_request *req, struct http_response *resp)
 		HTML_RAW(&p.h, "</p>\n");
 	} else
 		rp_referral_rows(&p, rform, json_object_get(out, "data"), 0);
+	if (q.page > 1 || json_integer_value(json_object_get(json_object_get(out,
+	    "metadata"), "total")) > q.page * q.per) {
+		HTML_RAW(&p.h, "<nav class=\"pager\">");
+		if (q.page > 1) {
+			HTML_RAW(&p.h, "<a rel=\"prev\" href=\"/referrals?box=");
+			html_url_param(&p.h, box);
+			html_textf(&p.h, "&page=%" PRId64, q.page - 1);
+			HTML_RAW(&p.h, "\">");
+			page_say(&p, "Previous");
+			HTML_RAW(&p.h, "</a>");
+		}
+		if (json_integer_value(json_object_get(json_object_get(out, "metadata"),
+		    "total")) > q.page * q.per) {
+			HTML_RAW(&p.h, "<a rel=\"next\" href=\"/referrals?box=");
+			html_url_param(&p.h, box);
+			html_textf(&p.h, "&page=%" PRId64, q.page + 1);
+			HTML_RAW(&p.h, "\">");
+			page_say(&p, "Next");
+			HTML_RAW(&p.h, "</a>");
+		}
+		HTML_RAW(&p.h, "</nav>\n");
+	}
 	page_finish(&p, 200);
 	json_decref(out);
 	json_decref(rform);
