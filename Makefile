@@ -2,7 +2,7 @@
 # suite (unit, e2e) normally and again under ASan+UBSan; `make run` serves demo data.
 
 CC	?= cc
-PKGS	 = libmicrohttpd sqlite3 libpq libsodium jansson icu-uc icu-i18n xlsxwriter
+PKGS	 = libmicrohttpd sqlite3 libpq libsodium jansson icu-uc icu-i18n xlsxwriter libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -398,5 +398,182 @@ struct app_task_query {
  */
 int	app_task_list(struct app *a, const struct app_actor *u,
 	    const struct app_task_query *q, json_t **out, struct app_error *err);
+/* ---- services, referrals and transfers -------------------------------------------- */
+
+/*
+ * THE SERVICE DIRECTORY (services.c): providers and what they offer, not child data.
+ * A service is {"id", "agency" (code), "agency_name", "name", "service_types"
+ * [lookup-service-type ids], "locations" [P-codes served: each with everything
+ * below it], "languages" [ISO 639 codes], "contact", "age_from", "age_to", "sexes"
+ * [lookup-gender ids], "capacity", "provider_type" (a lookup-consent-recipient-type
+ * id: the recipient a referral to it needs consent for), "active", "created_at",
+ * "updated_at"}. Roles with "service.list" search it; "service.manage" (admin)
+ * creates and changes entries.
+ */
+struct app_service_query {
+	const char	*type;		/* a service type */
+	const char	*location;	/* services of this P-code or of a place above it */
+	const char	*agency;	/* agency code */
+	const char	*language;
+	int		 all;		/* 1: inactive entries too */
+	int64_t		 page, per;
+};
+int	app_service_list(struct app *a, const struct app_actor *u,
+	    const struct app_service_query *q, json_t **out, struct app_error *err);
+int	app_service_get(struct app *a, const struct app_actor *u, const char *id,
+	    json_t **out, struct app_error *err);
+/* Create from the members above (name, agency, service_types and locations
+ * required) or change some of them (a merge patch). `*out` is the service. */
+int	app_service_create(struct app *a, const struct app_actor *u, const json_t *data,
+	    json_t **out, struct app_error *err);
+int	app_service_update(struct app *a, const struct app_actor *u, const char *id,
+	    const json_t *patch, json_t **out, struct app_error *err);
+
+/*
+ * REFERRALS (referral.c): a case stays with its caseworker; another agency provides a
+ * service. `req` = {"to_agency": code | "service_id": id, "service_type", "reason",
+ * "urgency" (high, medium, low), "fields": [case field ids to share], "action_id"
+ * (the number of a case plan action), "due_date", "override_reason" (a supervisor,
+ * when the case records no consent), "recipient_type" (for the consent check when no
+ * service names one)}. Only the chosen fields that the sender's role may see are
+ * copied, sealed, into the referral; consent for purpose "referral" is checked
+ * first. Statuses: pending -> accepted | declined (reason) -> in_progress ->
+ * completed, and revoked by the sender before completion; the receiving agency's
+ * users (roles with "referral.receive") see the referral alone, never the case, and
+ * its shared fields only while it is pending, accepted or in progress.
+ * A view is {"id","short_id","rev","status","side" ("sender","receiver"),
+ * "from_agency","from_user","to_agency","service_type","service_id","service_name",
+ * "reason","urgency","due_date","case_plan_action","case_plan_action_text",
+ * "consent_basis","status_reason","feedback","status_log","shared_fields",
+ * "shared":{field: value},"respond_by","overdue","created_at","updated_at"} and, for
+ * the sender, "case_id", "case_short_id".
+ */
+int	app_referral_create(struct app *a, const struct app_actor *u, const char *case_id,
+	    const json_t *req, json_t **out, struct app_error *err);
+int	app_referral_get(struct app *a, const struct app_actor *u, const char *id,
+	    json_t **out, struct app_error *err);
+struct app_referral_query {
+	const char	*box;		/* "out" (sent by me or my agency), "in" (received) */
+	const char	*status;
+	const char	*case_id;	/* the referrals of this case (sender's side) */
+	int64_t		 page, per;
+};
+/* {"data":[views without the shared fields], "metadata":{"total","page","per"}} */
+int	app_referral_list(struct app *a, const struct app_actor *u,
+	    const struct app_referral_query *q, json_t **out, struct app_error *err);
+/* `req` = {"status", "reason", "feedback"}: one move of the rule above; RC_EINVALID
+ * stating the rule for any other. `*out` is the view. */
+int	app_referral_status(struct app *a, const struct app_actor *u, const char *id,
+	    const json_t *req, json_t **out, struct app_error *err);
+/* What the referral form of case `case_id` offers `u`: {"fields": [ids the role may
+ * share, in form order], "actions": [{"n", "text"}], "consent": {"ok", "why",
+ * "needed"}} (consent for purpose "referral", any recipient). */
+int	app_referral_options(struct app *a, const struct app_actor *u, const char *case_id,
+	    json_t **out, struct app_error *err);
+
+/*
+ * TRANSFERS INSIDE THE INSTANCE (transfer.c): responsibility moves to another user or
+ * agency. `req` = {"to_user": username | "to_agency": code, "reason",
+ * "override_reason", "recipient_type"}: consent for purpose "transfer"; the case
+ * records the request in its "transfers" log and waits (one at a time). The
+ * addressee, or a user of the receiving agency whose role may "transfer.receive"
+ * (any of them when it was sent to the agency; its supervisors otherwise), decides:
+ * {"decision": "accepted"|"declined", "reason", "assign_to": username (a supervisor
+ * accepting for a colleague)}; the sender may withdraw it: "revoked". On acceptance
+ * the case's owner and agency change: the sender keeps only what the access policy
+ * then gives them (a caseworker loses it; a supervisor keeps it while the case stays
+ * in the agency).
+ */
+int	app_transfer_request(struct app *a, const struct app_actor *u, const char *case_id,
+	    const json_t *req, json_t **out, struct app_error *err);
+int	app_transfer_decide(struct app *a, const struct app_actor *u, const char *case_id,
+	    const json_t *req, json_t **out, struct app_error *err);
+/* Transfers waiting for `u`'s agency: {"data": [{"case_id","short_id","sex",
+ * "age_band","risk_level","from_agency","requested_by","requested_at","to_user",
+ * "reason"}]} */
+int	app_transfer_inbox(struct app *a, const struct app_actor *u, json_t **out,
+	    struct app_error *err);
+
+/*
+ * TRANSFERS TO ANOTHER INSTANCE (transfer.c; the package format is in
+ * vault/package.h, the protocol in docs/transfer.md).
+ */
+#define APP_IDENTITY_SIZE	102	/* PACKAGE_IDENTITY_SIZE */
+#define APP_FINGERPRINT_SIZE	25	/* PACKAGE_FINGERPRINT_SIZE */
+#define APP_PARTNER_NAME_MAX	32
+
+/* This instance's public identity line and its fingerprint. */
+int	app_instance_identity(struct app *a, char identity[APP_IDENTITY_SIZE],
+	    char fingerprint[APP_FINGERPRINT_SIZE], struct app_error *err);
+/*
+ * Trust partner `name` (1..32 of [a-z0-9._-]) with `identity` (a line from its
+ * "keys show"); `agency` (a local agency code, may be NULL) receives its packages
+ * over HTTP; `recipient_type` (may be NULL) is what consent must cover to send to it.
+ * RC_EINVALID with the parse reason for a bad identity or name; RC_EEXIST when the
+ * name or the keys are trusted already. Run by the operator. `*out` the partner.
+ */
+int	app_partner_add(struct app *a, const char *name, const char *identity,
+	    const char *agency, const char *recipient_type, json_t **out,
+	    struct app_error *err);
+/* {"data":[{"name","fingerprint","identity","agency","recipient_type","added_at"}]} */
+int	app_partner_list(struct app *a, json_t **out, struct app_error *err);
+int	app_partner_remove(struct app *a, const char *name, struct app_error *err);
+
+/* Hand the package text to its carrier (a file, an HTTPS push) before anything is
+ * recorded: RC_OK (with `*delivered` 1 when the partner confirmed receipt) or an rc
+ * with `err` filled; then nothing is recorded. */
+typedef int (*app_deliver_fn)(void *arg, const char *text, size_t n, int *delivered,
+    struct app_error *err);
+
+struct app_transfer_export {
+	const char	*case_id;
+	const char	*partner;		/* a trusted partner's name */
+	const char	*reason;		/* required */
+	const char	*override_reason;	/* a supervisor, without consent */
+	const json_t	*fields;		/* array of field ids; NULL: all u sees */
+	int64_t		 ttl;			/* seconds; 0: 30 days */
+};
+
+/*
+ * Seal the chosen fields of a case (those `u`'s role may see; system fields never)
+ * with their provenance for a partner, after the consent check (purpose "transfer",
+ * the partner's recipient type); hand it to `deliver`; record it in the case's
+ * "transfers" log as sent (or delivered) and in the package log. `*out` =
+ * {"package_id","partner","case_id","short_id","fields","expires_at","status"}.
+ */
+int	app_transfer_export(struct app *a, const struct app_actor *u,
+	    const struct app_transfer_export *x, app_deliver_fn deliver, void *arg,
+	    json_t **out, struct app_error *err);
+
+/*
+ * Import a package (`n` bytes of text) on behalf of `u` (a role with
+ * "transfer.import"), or of nobody (NULL: the HTTP inbox; the partner's agency
+ * then holds it). A case package is held, sealed, for a supervisor's decision; an
+ * acknowledgement updates the case it answers. A refusal writes nothing but its
+ * audit row: RC_ETOOBIG, RC_EINVALID, RC_EINTEGRITY, RC_EDENIED, RC_EEXIST (imported
+ * before), RC_ENOTFOUND (an acknowledgement of nothing we sent), with
+ * err->fields.e[0] = {"package", reason name} and a message starting with the name
+ * ("signature: ..."). `*out` = {"package_id","kind","status","partner",
+ * "fingerprint"} (+ "acknowledges","decision","case_id" for an acknowledgement).
+ */
+int	app_package_import(struct app *a, const struct app_actor *u, const char *text,
+	    size_t n, json_t **out, struct app_error *err);
+/* Packages held for `u`'s agency: {"data":[{"package_id","kind","status","partner",
+ * "fingerprint","received_at","expires_at","case_id"}]}, newest first. */
+int	app_package_list(struct app *a, const struct app_actor *u, const char *status,
+	    json_t **out, struct app_error *err);
+/* One held package (by package id) with its provenance and the case fields `u`'s
+ * role may see while it is pending. */
+int	app_package_get(struct app *a, const struct app_actor *u, const char *id,
+	    json_t **out, struct app_error *err);
+/* {"decision": "accepted"|"declined", "reason" (required to decline), "assign_to"}:
+ * accepting registers a new case linked to its origin. The sealed contents are then
+ * dropped from the package. `*out` = {"package_id","decision","case_id","short_id"}. */
+int	app_package_decide(struct app *a, const struct app_actor *u, const char *id,
+	    const json_t *req, json_t **out, struct app_error *err);
+/* The acknowledgement package of a decided package, sealed to its sender, appended
+ * to `text`. `*ack_id` (size 33) its id. */
+int	app_package_ack(struct app *a, const struct app_actor *u, const char *id,
+	    struct buf *text, char *ack_id, struct app_error *err);
 
 #endif

@@ -189,5 +189,65 @@ int	app_consent_of(struct app *a, const struct record_meta *m, const json_t *bod
  * `now`; -1 on error. */
 int64_t	app_tasks_overdue(struct app *a, const char *owner_id, const char *agency_id,
 	    int64_t now);
+/* ---- services, referrals and transfers (services.c, referral.c, transfer.c) ---- */
+
+extern const struct app_kind app_kind_referral;	/* referral.c */
+
+/*
+ * The consent gate of a referral or transfer: is there consent in case `body` (record
+ * `c`) for `purpose` ("referral", "transfer") with `recipient` (a
+ * lookup-consent-recipient-type id, or NULL for none in particular)? RC_OK with
+ * `*basis` "consent"; or, when there is none and `override_reason` is not empty, a
+ * supervisor's override: RC_OK with `*basis` "override" for a user whose role may
+ * "case.consent_override" (audited as "consent.override" on the case, in the caller's
+ * transaction), RC_EDENIED for anyone else. Without consent or override: RC_EINVALID
+ * naming the field "consent" and saying what is missing. `needed` (may be NULL)
+ * receives who had to consent ("ages 6-11: ...").
+ * An override recorded on the case (app_case_consent_override) counts as consent.
+ */
+int	app_consent_gate(struct app *a, const struct app_actor *u,
+	    const struct store_record *c, const json_t *body, const char *purpose,
+	    const char *recipient, const char *override_reason, const char **basis,
+	    char *needed, size_t neededsz, struct app_error *err);
+
+/*
+ * A task for a referral or transfer waiting for someone (docs kind "task", id
+ * "<record id>:<what>", ref the record, body {"kind": what, "short_id", "due_at"}),
+ * added or replaced in the caller's transaction; app_handoff_task_drop removes it
+ * (none is fine).
+ */
+int	app_handoff_task_put(struct app *a, const char *record_id, const char *what,
+	    const char *short_id, const char *owner_id, const char *agency_id,
+	    int64_t due);
+int	app_handoff_task_drop(struct app *a, const char *record_id, const char *what);
+
+/*
+ * The case fields of `cbody` that `u` may hand on: `fields` (an array of field ids;
+ * NULL: every field when `all`, none otherwise), each a field of the case form, not
+ * set by the system ("system": true), of a class u's role sees (RC_EINVALID naming
+ * "fields" otherwise). `*picked` gets the values the case holds, `*ids` their ids
+ * (both the caller's); fields with no value are left out.
+ */
+int	app_case_pick(struct app *a, const struct app_actor *u, const json_t *cbody,
+	    const json_t *fields, int all, json_t **picked, json_t **ids,
+	    struct app_error *err);
+
+/* Every member of the request object `req` is one of `allowed` (NULL-ended):
+ * RC_OK, or RC_EINVALID naming the first other member. */
+int	app_req_members(const json_t *req, const char *const *allowed,
+	    struct app_error *err);
+/*
+ * The string member `key` of `req` into `*out` (borrowed; NULL when absent, null or
+ * ""): RC_OK, or RC_EINVALID naming `key` when it is not a string, is longer than
+ * `max` bytes, is not UTF-8, holds control characters (a `multiline` text may hold
+ * newlines and tabs), or is missing while `required`.
+ */
+int	app_req_text(const json_t *req, const char *key, size_t max, int required,
+	    int multiline, const char **out, struct app_error *err);
+/* The code of agency `agency_id` into `out` (size 32), "" when unknown. */
+void	app_agency_code(struct app *a, const char *agency_id, char out[32]);
+/* Find the agency `code`: RC_OK with its id, or RC_EINVALID naming `field`. */
+int	app_agency_find(struct app *a, const char *code, const char *field,
+	    char id_out[ID_SIZE], struct app_error *err);
 
 #endif

@@ -1152,6 +1152,7 @@ out:
 
 static const struct app_kind *const kinds[] = {
 	&app_kind_case,
+	&app_kind_referral,
 	NULL
 };
 

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <curl/curl.h>
 #include <sodium.h>
 
 #include "app/app.h"
@@ -717,6 +719,473 @@ cmd_gen(struct cli_opts *o)
 	return CLI_OK;
 }
 
+/* ---- keys, partners and transfers to other instances ------------------------------- */
+
+#define CLI_PACKAGE_MAX		(16 * 1024 * 1024)	/* = PACKAGE_TEXT_MAX */
+#define CLI_TTL_MAX		(366 * 86400)		/* = PACKAGE_TTL_MAX */
+#define CLI_PUSH_TIMEOUT	60
+#define CLI_PUSH_ANSWER_MAX	(64 * 1024)
+
+static int
+cmd_keys_show(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	char identity[APP_IDENTITY_SIZE], fp[APP_FINGERPRINT_SIZE];
+	struct app *a = NULL;
+	int rc;
+
+	if ((rc = app_open(app_data_dir(opt(o, "data")), &a, &err)) != RC_OK)
+		return cli_app_error(rc, &err);
+	rc = app_instance_identity(a, identity, fp, &err);
+	app_close(a);
+	if (rc != RC_OK)
+		return cli_app_error(rc, &err);
+	puts(opt(o, "fingerprint") ? fp : identity);
+	return CLI_OK;
+}
+
+static int
+cmd_partner_add(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app *a = NULL;
+	json_t *out = NULL, *env;
+	int rc;
+
+	if (opt(o, "key") == NULL)
+		return cli_usage_error("--key IDENTITY is required: the line the partner's "
+		    "\"routecare keys show\" prints");
+	if ((rc = app_open(app_data_dir(opt(o, "data")), &a, &err)) != RC_OK)
+		return cli_app_error(rc, &err);
+	rc = app_partner_add(a, o->args[0], opt(o, "key"), opt(o, "agency"), opt(o, "type"),
+	    &out, &err);
+	app_close(a);
+	if (rc != RC_OK)
+		return cli_app_error(rc, &err);
+	env = json_pack("{s:O}", "data", out);
+	cli_print_json(env);
+	fprintf(stderr, "routecare: trusting %s with fingerprint %s: compare it with the "
+	    "partner over the phone\n", o->args[0], json_get_str(out, "fingerprint"));
+	json_decref(env);
+	json_decref(out);
+	return CLI_OK;
+}
+
+static int
+cmd_partner_list(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app *a = NULL;
+	json_t *out = NULL;
+	int rc;
+
+	if ((rc = app_open(app_data_dir(opt(o, "data")), &a, &err)) != RC_OK)
+		return cli_app_error(rc, &err);
+	rc = app_partner_list(a, &out, &err);
+	app_close(a);
+	if (rc != RC_OK)
+		return cli_app_error(rc, &err);
+	cli_print_json(out);
+	json_decref(out);
+	return CLI_OK;
+}
+
+static int
+cmd_partner_remove(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app *a = NULL;
+	int rc;
+
+	if ((rc = app_open(app_data_dir(opt(o, "data")), &a, &err)) != RC_OK)
+		return cli_app_error(rc, &err);
+	rc = app_partner_remove(a, o->args[0], &err);
+	app_close(a);
+	if (rc != RC_OK)
+		return cli_app_error(rc, &err);
+	printf("{\"data\":{\"removed\":\"%s\"}}\n", o->args[0]);
+	return CLI_OK;
+}
+
+/* Where an exported package goes: a new file, and/or a partner's inbox. */
+struct cli_carrier {
+	const char	*out;		/* file path, or NULL */
+	const char	*push;		/* inbox URL, or NULL */
+	int		 wrote;		/* the file was created */
+};
+
+static size_t
+cli_push_answer(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	if (n != 0 && size > SIZE_MAX / n)
+		return 0;
+	if (b->len + size * n > CLI_PUSH_ANSWER_MAX)
+		return size * n;	/* keep the start; the rest is not needed */
+	return buf_append(b, p, size * n) == 0 ? size * n : 0;
+}
+
+/* Only HTTPS leaves the machine; plain HTTP only to this machine (tests, a local
+ * proxy). */
+static int
+cli_push_url_ok(const char *url)
+{
+	static const char *const local[] = { "http://127.0.0.1", "http://localhost",
+	    "http://[::1]" };
+	size_t i, n;
+
+	if (strncmp(url, "https://", 8) == 0)
+		return 1;
+	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		n = strlen(local[i]);
+		if (strncmp(url, local[i], n) == 0 &&
+		    (url[n] == ':' || url[n] == '/' || url[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+/* POST the package to a partner's /api/v1/inbox. */
+static int
+cli_push(const char *url, const char *text, size_t n, int *delivered,
+    struct app_error *err)
+{
+	struct curl_slist *headers = NULL;
+	struct buf answer = BUF_INIT;
+	json_t *j = NULL;
+	CURLcode cc;
+	CURL *c;
+	long code = 0;
+	int rc = RC_EIO;
+
+	if (!cli_push_url_ok(url)) {
+		snprintf(err->message, sizeof(err->message), "--push: use an https:// URL "
+		    "(plain http only to this machine)");
+		return RC_EINVALID;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (c = curl_easy_init()) == NULL) {
+		snprintf(err->message, sizeof(err->message), "--push: cannot start libcurl");
+		return RC_EINTERNAL;
+	}
+	headers = curl_slist_append(headers, "Content-Type: text/plain");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, cli_push_answer);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)CLI_PUSH_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cc = curl_easy_perform(c);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (cc != CURLE_OK)
+		snprintf(err->message, sizeof(err->message), "--push: cannot deliver to the "
+		    "partner: %s", curl_easy_strerror(cc));
+	else if (code == 200 || code == 202) {
+		*delivered = 1;
+		rc = RC_OK;
+	} else {
+		/* refused (4xx): this package will not do; a server error: try again */
+		rc = code >= 400 && code < 500 ? RC_EINVALID : RC_EIO;
+		j = answer.p != NULL ? json_loadb(answer.p, answer.len, 0, NULL) : NULL;
+		snprintf(err->message, sizeof(err->message), "--push: the partner refused "
+		    "the package (HTTP %ld): %s", code,
+		    json_get_str(json_object_get(j, "error"), "message") ?
+		    json_get_str(json_object_get(j, "error"), "message") : "no reason given");
+	}
+	json_decref(j);
+	buf_free(&answer);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(c);
+	curl_global_cleanup();
+	return rc;
+}
+
+/* app_deliver_fn: the file first (created, never overwritten), then the push. */
+static int
+cli_deliver(void *arg, const char *text, size_t n, int *delivered, struct app_error *err)
+{
+	struct cli_carrier *c = arg;
+	int rc;
+
+	if (c->out != NULL) {
+		rc = io_write_new(c->out, 0600, text, n);
+		if (rc == RC_EEXIST) {
+			snprintf(err->message, sizeof(err->message), "%s exists already: "
+			    "choose another --out", c->out);
+			return RC_EEXIST;
+		}
+		if (rc != RC_OK) {
+			snprintf(err->message, sizeof(err->message), "cannot write %s: %s",
+			    c->out, strerror(errno));
+			return RC_EIO;
+		}
+		c->wrote = 1;
+	}
+	if (c->push != NULL)
+		return cli_push(c->push, text, n, delivered, err);
+	return RC_OK;
+}
+
+/* "a,b,c" as a JSON array of strings; NULL when `s` is NULL. */
+static json_t *
+cli_split(const char *s)
+{
+	json_t *arr;
+	const char *p = s, *comma;
+
+	if (s == NULL)
+		return NULL;
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	while (*p != '\0') {
+		comma = strchr(p, ',');
+		if (comma == NULL)
+			comma = p + strlen(p);
+		if (comma > p)
+			json_array_append_new(arr, json_stringn(p, (size_t)(comma - p)));
+		p = *comma == ',' ? comma + 1 : comma;
+	}
+	return arr;
+}
+
+static int
+cmd_transfer_export(struct cli_opts *o)
+{
+	struct app_transfer_export x = { 0 };
+	struct cli_carrier carrier = { 0 };
+	struct app_error err = { 0 };
+	struct app_actor actor;
+	struct app *a = NULL;
+	json_t *fields = NULL, *out = NULL, *env = NULL;
+	int rc;
+
+	if (opt(o, "case") == NULL || opt(o, "to") == NULL)
+		return cli_usage_error("--case ID and --to PARTNER are required");
+	if (opt(o, "out") == NULL && opt(o, "push") == NULL)
+		return cli_usage_error("--out FILE or --push URL is required");
+	if (opt(o, "reason") == NULL)
+		return cli_usage_error("--reason TEXT is required: why the case moves");
+	if (opt(o, "ttl") && (rc = parse_int(opt(o, "ttl"), "--ttl", 1, CLI_TTL_MAX,
+	    &x.ttl)) != 0)
+		return rc;
+	if (opt(o, "fields") != NULL && (fields = cli_split(opt(o, "fields"))) == NULL)
+		return cli_error(CLI_FAIL, "out of memory");
+	if ((rc = cli_open_as(o, &a, &actor)) != 0)
+		goto out;
+	x.case_id = opt(o, "case");
+	x.partner = opt(o, "to");
+	x.reason = opt(o, "reason");
+	x.override_reason = opt(o, "override-reason");
+	x.fields = fields;
+	carrier.out = opt(o, "out");
+	carrier.push = opt(o, "push");
+	if ((rc = app_transfer_export(a, &actor, &x, cli_deliver, &carrier, &out, &err)) !=
+	    RC_OK) {
+		if (carrier.wrote)
+			unlink(carrier.out);	/* nothing was recorded: no package */
+		rc = cli_app_error(rc, &err);
+		goto out;
+	}
+	env = json_pack("{s:O}", "data", out);
+	cli_print_json(env);
+	rc = CLI_OK;
+out:
+	json_decref(env);
+	json_decref(out);
+	json_decref(fields);
+	app_close(a);
+	return rc;
+}
+
+/* A refused package: exit 2 and the reason. */
+static int
+cli_package_error(int rc, const struct app_error *err)
+{
+	if (err->fields.n == 1 && strcmp(err->fields.e[0].field, "package") == 0)
+		return cli_error(CLI_USAGE, "package refused: %s", err->message);
+	return cli_app_error(rc, err);
+}
+
+static int
+cmd_transfer_import(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app_actor actor;
+	struct buf b = BUF_INIT;
+	struct app *a = NULL;
+	json_t *out = NULL, *env = NULL;
+	int rc;
+
+	rc = io_read_file(o->args[0], CLI_PACKAGE_MAX, &b);
+	if (rc != RC_OK) {
+		buf_free(&b);
+		if (rc == RC_ETOOBIG)
+			return cli_error(CLI_USAGE, "package refused: too_big: %s is larger "
+			    "than 16 MiB", o->args[0]);
+		return cli_error(CLI_USAGE, "cannot read %s: %s", o->args[0],
+		    rc == RC_ENOTFOUND ? "no such file" : strerror(errno));
+	}
+	if ((rc = cli_open_as(o, &a, &actor)) != 0)
+		goto out;
+	if ((rc = app_package_import(a, &actor, b.p != NULL ? b.p : "", b.len, &out,
+	    &err)) != RC_OK) {
+		rc = cli_package_error(rc, &err);
+		goto out;
+	}
+	env = json_pack("{s:O}", "data", out);
+	cli_print_json(env);
+	rc = CLI_OK;
+out:
+	buf_free(&b);
+	json_decref(env);
+	json_decref(out);
+	app_close(a);
+	return rc;
+}
+
+static int
+cmd_transfer_list(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app_actor actor;
+	struct app *a = NULL;
+	json_t *out = NULL;
+	int rc;
+
+	if ((rc = cli_open_as(o, &a, &actor)) != 0)
+		return rc;
+	if ((rc = app_package_list(a, &actor, opt(o, "status"), &out, &err)) != RC_OK)
+		rc = cli_app_error(rc, &err);
+	else {
+		cli_print_json(out);
+		rc = CLI_OK;
+	}
+	json_decref(out);
+	app_close(a);
+	return rc;
+}
+
+static int
+cmd_transfer_show(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app_actor actor;
+	struct app *a = NULL;
+	json_t *out = NULL, *env = NULL;
+	int rc;
+
+	if (opt(o, "package") == NULL)
+		return cli_usage_error("--package ID is required");
+	if ((rc = cli_open_as(o, &a, &actor)) != 0)
+		return rc;
+	if ((rc = app_package_get(a, &actor, opt(o, "package"), &out, &err)) != RC_OK)
+		rc = cli_app_error(rc, &err);
+	else {
+		env = json_pack("{s:O}", "data", out);
+		cli_print_json(env);
+		rc = CLI_OK;
+	}
+	json_decref(env);
+	json_decref(out);
+	app_close(a);
+	return rc;
+}
+
+/* Write the acknowledgement of package `id` to a new file `path`. */
+static int
+cli_write_ack(struct app *a, const struct app_actor *actor, const char *id,
+    const char *path)
+{
+	struct app_error err = { 0 };
+	struct buf text = BUF_INIT;
+	char ack_id[40];
+	int rc;
+
+	if ((rc = app_package_ack(a, actor, id, &text, ack_id, &err)) != RC_OK) {
+		buf_free(&text);
+		return cli_app_error(rc, &err);
+	}
+	rc = io_write_new(path, 0600, text.p, text.len);
+	buf_free(&text);
+	if (rc == RC_EEXIST)
+		return cli_error(CLI_USAGE, "%s exists already: choose another file", path);
+	if (rc != RC_OK)
+		return cli_error(CLI_FAIL, "cannot write %s: %s", path, strerror(errno));
+	fprintf(stderr, "routecare: acknowledgement %s written to %s: send it back to the "
+	    "partner\n", ack_id, path);
+	return CLI_OK;
+}
+
+/* transfer accept / transfer decline */
+static int
+cli_transfer_decide(struct cli_opts *o, const char *decision)
+{
+	struct app_error err = { 0 };
+	struct app_actor actor;
+	struct app *a = NULL;
+	json_t *req = NULL, *out = NULL, *env = NULL;
+	int rc;
+
+	if (opt(o, "package") == NULL)
+		return cli_usage_error("--package ID is required");
+	if (strcmp(decision, "declined") == 0 && opt(o, "reason") == NULL)
+		return cli_usage_error("--reason TEXT is required to decline");
+	if ((req = json_pack("{s:s, s:s?, s:s?}", "decision", decision, "reason",
+	    opt(o, "reason"), "assign_to", opt(o, "assign-to"))) == NULL)
+		return cli_error(CLI_FAIL, "out of memory");
+	if ((rc = cli_open_as(o, &a, &actor)) != 0)
+		goto out;
+	if ((rc = app_package_decide(a, &actor, opt(o, "package"), req, &out, &err)) !=
+	    RC_OK) {
+		rc = cli_app_error(rc, &err);
+		goto out;
+	}
+	env = json_pack("{s:O}", "data", out);
+	cli_print_json(env);
+	rc = opt(o, "ack") != NULL ? cli_write_ack(a, &actor, opt(o, "package"),
+	    opt(o, "ack")) : CLI_OK;
+out:
+	json_decref(req);
+	json_decref(env);
+	json_decref(out);
+	app_close(a);
+	return rc;
+}
+
+static int
+cmd_transfer_accept(struct cli_opts *o)
+{
+	return cli_transfer_decide(o, "accepted");
+}
+
+static int
+cmd_transfer_decline(struct cli_opts *o)
+{
+	return cli_transfer_decide(o, "declined");
+}
+
+static int
+cmd_transfer_ack(struct cli_opts *o)
+{
+	struct app_actor actor;
+	struct app *a = NULL;
+	int rc;
+
+	if (opt(o, "package") == NULL || opt(o, "out") == NULL)
+		return cli_usage_error("--package ID and --out FILE are required");
+	if ((rc = cli_open_as(o, &a, &actor)) != 0)
+		return rc;
+	rc = cli_write_ack(a, &actor, opt(o, "package"), opt(o, "out"));
+	app_close(a);
+	return rc;
+}
+
 static int cmd_help(struct cli_opts *o);
 
 static const struct cli_command cli_commands[] = {
@@ -785,6 +1254,65 @@ static const struct cli_command cli_commands[] = {
 	  "indexed and audited, 2000 to a transaction. Creates the data directory and the\n"
 	  "demo users when missing. Prints how many cases per second were stored.",
 	  "data= db= cases= seed=", 0, 0, cmd_gen },
+	{ "keys show", "routecare keys show [--fingerprint] [--data DIR]",
+	  "Print this instance's public identity: one line to give to a partner\n"
+	  "instance (its \"routecare partner add --key\"). --fingerprint prints the\n"
+	  "fingerprint instead, for comparing over the phone. The identity comes from\n"
+	  "master.key: a new master key is a new identity every partner must trust again.",
+	  "data= db= fingerprint", 0, 0, cmd_keys_show },
+	{ "partner add", "routecare partner add NAME --key IDENTITY [--agency CODE] "
+	  "[--type RECIPIENT_TYPE] [--data DIR]",
+	  "Trust another RouteCare instance: its packages are accepted, and cases may be\n"
+	  "sent to it. IDENTITY is the line its \"keys show\" prints; check the\n"
+	  "fingerprint printed on standard error with the partner over the phone.\n"
+	  "--agency: the agency that receives its packages over HTTP (/api/v1/inbox).\n"
+	  "--type: what the case's consent must cover to send to it (a consent recipient\n"
+	  "type: government, un_agency, ngo, ...). A bad identity exits 2 with the reason.",
+	  "data= db= key= agency= type=", 1, 1, cmd_partner_add },
+	{ "partner list", "routecare partner list [--data DIR]",
+	  "List the trusted partner instances with their fingerprints.",
+	  "data= db=", 0, 0, cmd_partner_list },
+	{ "partner remove", "routecare partner remove NAME [--data DIR]",
+	  "Stop trusting a partner: its packages are refused as from an unknown sender.",
+	  "data= db=", 1, 1, cmd_partner_remove },
+	{ "transfer export", "routecare transfer export --as USER --case ID --to PARTNER "
+	  "--reason TEXT (--out FILE | --push URL) [--fields a,b,c] [--ttl SECONDS] "
+	  "[--override-reason TEXT] [--data DIR]",
+	  "Seal a case for a partner instance: the fields USER may see (or those named by\n"
+	  "--fields), with where it comes from and why, encrypted to the partner and\n"
+	  "signed by this instance. Needs the case's consent for a transfer (a\n"
+	  "supervisor may --override-reason). --out writes a new file (mode 0600);\n"
+	  "--push posts it to the partner's https://.../api/v1/inbox. Valid for 30 days,\n"
+	  "or --ttl seconds. Nothing is recorded unless the package was written or\n"
+	  "delivered.",
+	  "data= db= as= case= to= out= push= fields= reason= ttl= override-reason=", 0, 0,
+	  cmd_transfer_export },
+	{ "transfer import", "routecare transfer import --as USER [--data DIR] FILE",
+	  "Import a package from a partner: a case is held for a supervisor's decision;\n"
+	  "an acknowledgement updates the case it answers. A package that was changed,\n"
+	  "is not signed by a trusted partner, is not for this instance, has expired or\n"
+	  "was imported before is refused with the reason (exit 2) and nothing is stored.",
+	  "data= db= as=", 1, 1, cmd_transfer_import },
+	{ "transfer list", "routecare transfer list --as USER [--status S] [--data DIR]",
+	  "List the packages held for USER's agency (pending, accepted, declined).",
+	  "data= db= as= status=", 0, 0, cmd_transfer_list },
+	{ "transfer show", "routecare transfer show --as USER --package ID [--data DIR]",
+	  "Show a held package: its provenance and the case fields USER may see.",
+	  "data= db= as= package=", 0, 0, cmd_transfer_show },
+	{ "transfer accept", "routecare transfer accept --as USER --package ID "
+	  "[--assign-to USER] [--ack FILE] [--data DIR]",
+	  "Accept a held package: a new case linked to its origin, owned by USER or the\n"
+	  "--assign-to user. --ack writes the acknowledgement for the sender.",
+	  "data= db= as= package= assign-to= ack= reason=", 0, 0, cmd_transfer_accept },
+	{ "transfer decline", "routecare transfer decline --as USER --package ID --reason "
+	  "TEXT [--ack FILE] [--data DIR]",
+	  "Decline a held package; its contents are dropped. --ack writes the\n"
+	  "acknowledgement (with the reason) for the sender.",
+	  "data= db= as= package= reason= ack=", 0, 0, cmd_transfer_decline },
+	{ "transfer ack", "routecare transfer ack --as USER --package ID --out FILE "
+	  "[--data DIR]",
+	  "Write the acknowledgement of a decided package to a new file, to send back.",
+	  "data= db= as= package= out=", 0, 0, cmd_transfer_ack },
 	{ "help", "routecare help [COMMAND]", "Show the commands, or one command's usage.",
 	  "", 0, 2, cmd_help },
 };

@@ -166,6 +166,17 @@ location_within(const char *code, const char *root)
 	return n > 0 && strncmp(code, root, n) == 0;
 }
 
+/* "referral.receive", "transfer.receive": an action on what was sent to the agency. */
+static int
+policy_action_receives(const char *action)
+{
+	static const char suffix[] = ".receive";
+	size_t n = strlen(action);
+
+	return n > sizeof(suffix) - 1 &&
+	    strcmp(action + n - (sizeof(suffix) - 1), suffix) == 0;
+}
+
 int
 policy_allows(const struct policy *p, const struct policy_user *u, const char *action,
     const struct record_meta *m, const char **reason)
@@ -187,6 +198,15 @@ policy_allows(const struct policy *p, const struct policy_user *u, const char *a
 	}
 	if (m == NULL)
 		return 1;
+	/* what another agency sent to the user's agency (a referral, a transfer
+	 * awaiting its answer): the receive actions reach it whatever the scope, and
+	 * reach nothing else */
+	if (policy_action_receives(action)) {
+		if (u->agency_id[0] != '\0' && strcmp(m->peer_agency_id, u->agency_id) == 0)
+			return 1;
+		why = "record not sent to the user's agency";
+		goto deny;
+	}
 	switch (r->scope) {
 	case SCOPE_ALL:
 		return 1;

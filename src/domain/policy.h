@@ -46,6 +46,11 @@ const char *policy_role_at(const struct policy *p, size_t i);
  * actions on no record, such as "case.create" or "case.list")? Returns 1 or 0; on 0,
  * `*reason` (when not NULL) is set to a static text such as "role lacks action" or
  * "record outside scope".
+ *
+ * Actions whose name ends in ".receive" ("referral.receive", "transfer.receive") are
+ * the receiving side's: on a record they are in scope exactly when the record's
+ * peer_agency_id is the user's agency (a referral or transfer sent to it), whatever
+ * the role's scope, and never otherwise.
  */
 int	policy_allows(const struct policy *p, const struct policy_user *u,
 	    const char *action, const struct record_meta *m, const char **reason);

@@ -15,5 +15,8 @@ const struct http_routes *api_routes(void);
 /* The workflow's routes: approvals, a case's workflow state, consent, tasks
  * (api_workflow.c; static). */
 const struct http_routes *api_workflow_routes(void);
+/* The service directory, referrals, transfers, packages and the public inbox
+ * (api_referrals.c). */
+const struct http_routes *api_referrals_routes(void);
 
 #endif

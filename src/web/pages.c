@@ -345,6 +345,9 @@ static const struct page_nav {
 	{ "home",	"/home",	"Home",		NULL },
 	{ "cases",	"/cases",	"Cases",	"case.list" },
 	{ "tasks",	"/tasks",	"Tasks",	"task.list" },
+	{ "referrals",	"/referrals",	"Referrals",	"referral.receive" },
+	{ "transfers",	"/transfers",	"Transfers",	"transfer.receive" },
+	{ "services",	"/services",	"Services",	"service.list" },
 	{ "admin",	"/admin/users",	"Admin",	"user.manage" },
 	{ "account",	"/account",	"Account",	NULL },
 };

@@ -5,7 +5,9 @@
  * out, footer), the error pages, static files, signing in and out, home and account;
  * pages_form.c renders the case form from its JSON definition and turns a submitted
  * form back into JSON; pages_case.c the case list, view, registration and edit;
- * pages_admin.c users, agencies and locations.
+ * pages_admin.c users, agencies and locations; pages_referrals.c the service directory,
+ * referrals, transfers and packages from partner instances, and the case page's referral
+ * and transfer blocks.
  *
  * Pages call app/ only. Every text the interface says is an English msgid translated
  * through the catalogs (page_tr); every value goes through html_text/html_attr. No
@@ -42,6 +44,8 @@ struct page {
 int	pages_init(void);
 /* The page routes, for the server's route tables. */
 const struct http_routes *pages_routes(void);
+/* Services, referrals, transfers and packages (pages_referrals.c). */
+const struct http_routes *pages_referrals_routes(void);
 /* The HTML error page for `status` (for http_server_error_page). */
 void	page_error(struct http_request *req, struct http_response *resp, unsigned status);
 
@@ -218,6 +222,11 @@ void	page_case_create(struct http_request *req, struct http_response *resp);
 void	page_case_view(struct http_request *req, struct http_response *resp);
 void	page_case_edit(struct http_request *req, struct http_response *resp);
 void	page_case_update(struct http_request *req, struct http_response *resp);
+
+/* The case page's blocks (pages_referrals.c): the case's referrals with their status
+ * and feedback, and its transfers with the transfer form. `c` is the case view. */
+void	pages_case_referrals(struct page *p, const json_t *c);
+void	pages_case_transfer(struct page *p, const json_t *c);
 
 void	page_admin_users(struct http_request *req, struct http_response *resp);
 void	page_admin_user_create(struct http_request *req, struct http_response *resp);

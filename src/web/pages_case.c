@@ -752,6 +752,8 @@ page_case_view(struct http_request *req, struct http_response *resp)
 	case_meta(&p, c);
 	page_case_workflow(&p, &cf, c);
 	case_sections(&p, &cf, c);
+	pages_case_referrals(&p, c);
+	pages_case_transfer(&p, c);
 	case_history(&p, &cf, id);
 	if (page_may(&p, "audit.read"))
 		case_access_log(&p, id);

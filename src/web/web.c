@@ -178,12 +178,24 @@ web_drain(struct http_server *srv, struct MHD_Daemon *d)
 	http_server_refusing(srv);
 }
 
+/* The server's route tables, tried in this order: the API's, then the pages'. */
+static const struct http_routes *(*const web_tables[])(void) = {
+	api_routes,
+	api_workflow_routes,
+	api_referrals_routes,
+	pages_routes,
+	pages_workflow_routes,
+	pages_referrals_routes,
+};
+
+#define WEB_TABLES	(sizeof(web_tables) / sizeof(web_tables[0]))
+
 int
 web_serve(const struct web_options *o)
 {
 	const char *listen_arg = o->listen != NULL ? o->listen : WEB_LISTEN_DEFAULT;
 	const char *dir = app_data_dir(o->data_dir);
-	struct http_routes routes[4];
+	struct http_routes routes[WEB_TABLES];
 	struct app_error err = { 0 };
 	struct web_addr addr;
 	struct app *app = NULL;			/* owned; closed last */
@@ -194,6 +206,7 @@ web_serve(const struct web_options *o)
 	int masked = 0, audit = 0, status = 1, rc, sig = 0;
 	long ncpu;
 	unsigned threads = o->threads, port;
+	size_t i;
 
 	if (web_addr_parse(listen_arg, &addr) != 0)
 		return 1;
@@ -239,11 +252,9 @@ web_serve(const struct web_options *o)
 		goto fail;
 
 	port = web_bound_port(fd);
-	routes[0] = *api_routes();
-	routes[1] = *pages_routes();
-	routes[2] = *api_workflow_routes();
-	routes[3] = *pages_workflow_routes();
-	if ((srv = http_server_new(app, routes, 4)) == NULL) {
+	for (i = 0; i < WEB_TABLES; i++)
+		routes[i] = *web_tables[i]();
+	if ((srv = http_server_new(app, routes, WEB_TABLES)) == NULL) {
 		fprintf(stderr, "routecare: out of memory\n");
 		goto fail;
 	}

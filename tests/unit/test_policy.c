@@ -162,6 +162,53 @@ test_location_scope_covers_the_subtree(void **state)
 	policy_free(p);
 }
 
+/* A referral from agency A to agency B: B's receiving users reach the referral and
+ * nothing else of A's; A's own people reach it through their usual scope only. */
+static void
+test_receive_actions_reach_what_was_sent_to_the_agency(void **state)
+{
+	struct policy_user partner = user("p1", "referral_partner", "B", "");
+	struct policy_user bcw = user("b1", "caseworker", "B", "");
+	struct policy_user bsv = user("b2", "supervisor", "B", "");
+	struct policy_user ccw = user("c1", "caseworker", "C", "");
+	struct policy_user acw = user("a1", "caseworker", "A", "");
+	struct policy_user mne = user("m1", "mne_officer", "B", "");
+	struct policy_user nobody = user("n1", "caseworker", "", "");
+	struct record_meta ref = record("a1", "A", "");
+	struct record_meta the_case = record("a1", "A", "");
+	const char *why = NULL;
+
+	(void)state;
+	str_copy(ref.peer_agency_id, sizeof(ref.peer_agency_id), "B");
+	/* B's users: the referral, whatever their scope (own, agency, none) */
+	assert_true(policy_allows(P, &partner, "referral.receive", &ref, NULL));
+	assert_true(policy_allows(P, &bcw, "referral.receive", &ref, NULL));
+	assert_true(policy_allows(P, &bsv, "referral.receive", &ref, NULL));
+	/* ... but never the case, nor the referral through the sender's actions */
+	assert_false(policy_allows(P, &bcw, "case.read", &the_case, NULL));
+	assert_false(policy_allows(P, &bsv, "case.read", &the_case, NULL));
+	assert_false(policy_allows(P, &partner, "case.read", &the_case, &why));
+	assert_string_equal(why, "role lacks action");
+	assert_false(policy_allows(P, &bsv, "referral.read", &ref, &why));
+	assert_string_equal(why, "record outside scope");
+	/* a third agency, a user with no agency, a role without the action */
+	assert_false(policy_allows(P, &ccw, "referral.receive", &ref, &why));
+	assert_string_equal(why, "record not sent to the user's agency");
+	assert_false(policy_allows(P, &nobody, "referral.receive", &ref, NULL));
+	assert_false(policy_allows(P, &mne, "referral.receive", &ref, &why));
+	assert_string_equal(why, "role lacks action");
+	/* the sender reaches it through their own scope, not as a receiver */
+	assert_true(policy_allows(P, &acw, "referral.read", &ref, NULL));
+	assert_false(policy_allows(P, &acw, "referral.receive", &ref, NULL));
+	/* a record sent nowhere is received by nobody, even of the same agency */
+	assert_false(policy_allows(P, &acw, "referral.receive", &the_case, NULL));
+	/* the same rule for transfers awaiting their answer */
+	str_copy(the_case.peer_agency_id, sizeof(the_case.peer_agency_id), "B");
+	assert_true(policy_allows(P, &bcw, "transfer.receive", &the_case, NULL));
+	assert_false(policy_allows(P, &partner, "transfer.receive", &the_case, NULL));
+	assert_false(policy_allows(P, &bcw, "case.read", &the_case, NULL));
+}
+
 static void
 test_bad_roles_file_is_refused_with_reason(void **state)
 {
@@ -187,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_unknown_role_or_action_is_denied),
 		cmocka_unit_test(test_field_visibility_follows_sensitivity),
 		cmocka_unit_test(test_location_scope_covers_the_subtree),
+		cmocka_unit_test(test_receive_actions_reach_what_was_sent_to_the_agency),
 		cmocka_unit_test(test_bad_roles_file_is_refused_with_reason),
 	};
 
