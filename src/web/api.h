@@ -12,5 +12,7 @@
 
 /* The route table of the API (static). */
 const struct http_routes *api_routes(void);
+/* Family tracing: tracing requests, matches, decisions, duplicates (api_tracing.c). */
+const struct http_routes *api_tracing_routes(void);
 
 #endif

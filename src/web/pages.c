@@ -344,6 +344,7 @@ static const struct page_nav {
 } page_navs[] = {
 	{ "home",	"/home",	"Home",		NULL },
 	{ "cases",	"/cases",	"Cases",	"case.list" },
+	{ "tracing",	"/tracing",	"Tracing",	"tracing.list" },
 	{ "admin",	"/admin/users",	"Admin",	"user.manage" },
 	{ "account",	"/account",	"Account",	NULL },
 };
