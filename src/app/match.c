@@ -136,55 +136,62 @@ cands_free(struct cands *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Count the rows a fetch delivers, to tell when a key gave all it could. */
+struct fetch_ctx {
+	struct cands	*c;
+	int64_t		 rows;
+};
+
 static int
-count_row(void *arg, const struct store_count_row *row)
+fetch_row(void *arg, struct store_record *r)
 {
-	*(int64_t *)arg = row->count;
-	return 0;
+	struct fetch_ctx *fc = arg;
+
+	fc->rows++;
+	return cands_row(fc->c, r);
 }
 
-/* Add the records of `scope` that have every key of `keys` (1 or 2), newest first. */
+/* Add the records of `scope` that have key `key` (and `also`, when not NULL). */
 static int
-cands_fetch(struct app *a, const struct store_filter *scope, const struct bkey *keys,
-    size_t nkeys, int64_t expect, struct cands *c)
+cands_fetch(struct app *a, const struct store_filter *scope, const struct bkey *key,
+    const struct bkey *also, struct cands *c)
 {
-	struct store_key_any terms[2];
+	struct store_key_any term;
 	struct store_filter f = *scope;
-	size_t i;
+	struct fetch_ctx fc = { c, 0 };
 	int rc;
 
-	for (i = 0; i < nkeys; i++) {
-		memcpy(terms[i].k[0], keys[i].k, STORE_BLIND_BYTES);
-		terms[i].n = 1;
+	if (also != NULL) {
+		memcpy(term.k[0], also->k, STORE_BLIND_BYTES);
+		term.n = 1;
+		f.terms = &term;
+		f.nterms = 1;
 	}
-	f.terms = terms;
-	f.nterms = nkeys;
 	f.limit = MATCH_CANDIDATES_MAX;
 	f.offset = 0;
-	if (expect > f.limit)
-		c->capped = 1;
-	rc = store_record_list(a->store, &f, NULL, cands_row, c);
+	rc = store_record_list_by_key(a->store, &f, key->k, fetch_row, &fc);
+	if (fc.rows == f.limit)
+		c->capped = 1;		/* the key may have had more */
 	return rc == CANDS_FULL ? RC_OK : rc;
 }
 
 /*
  * The candidates for `mr` among the records of `scope` (type and access scope set),
- * never a scan: each blocking key of the record is counted in the index, then the
- * records are taken rarest key first — a rare key (a family name few share) says more
- * than a common one — until MATCH_CANDIDATES_MAX. Keys shared by more than
- * MATCH_KEY_COMMON records are used only in pairs (records that share both of two of
- * the rarest common keys), and a single common key only when nothing else found
- * anything: then its most recently updated records. c->capped tells that some were
- * left out.
+ * never a scan: each blocking key of the record is counted in the key index (up to
+ * MATCH_KEY_COMMON + 1, whatever the type or scope: a measure of rarity), then the
+ * records are read through the key index, rarest key first — a rare key (a family
+ * name few share) says more than a common one — until MATCH_CANDIDATES_MAX. Keys
+ * shared by more than MATCH_KEY_COMMON records are used only in pairs (records that
+ * have both of two of the rarest common keys), and a single common key only when
+ * nothing else found anything. c->capped tells that some records may have been left
+ * out.
  */
 static int
 match_candidates(struct app *a, const struct store_filter *scope,
     const struct match_record *mr, struct cands *c)
 {
 	struct bkeys *b;
-	struct bkey common[MATCH_COMMON_PAIRS], pair[2];
-	struct store_key_any term;
-	struct store_filter f;
+	struct bkey common[MATCH_COMMON_PAIRS];
 	size_t i, j, ncommon = 0;
 	int rc;
 
@@ -193,16 +200,10 @@ match_candidates(struct app *a, const struct store_filter *scope,
 	b->v = a->vault;
 	if ((rc = match_blocking_keys(mr, bkeys_add, b)) != RC_OK)
 		goto out;
-	for (i = 0; i < b->n; i++) {
-		f = *scope;
-		memcpy(term.k[0], b->k[i].k, STORE_BLIND_BYTES);
-		term.n = 1;
-		f.terms = &term;
-		f.nterms = 1;
-		if ((rc = store_record_count_by(a->store, &f, NULL, 0, 0, count_row,
+	for (i = 0; i < b->n; i++)
+		if ((rc = store_key_count(a->store, b->k[i].k, MATCH_KEY_COMMON + 1,
 		    &b->k[i].count)) != RC_OK)
 			goto out;
-	}
 	qsort(b->k, b->n, sizeof(b->k[0]), bkey_rarer);
 	for (i = 0; i < b->n && c->n < MATCH_CANDIDATES_MAX; i++) {
 		if (b->k[i].count == 0)
@@ -212,25 +213,25 @@ match_candidates(struct app *a, const struct store_filter *scope,
 				common[ncommon++] = b->k[i];
 			continue;
 		}
-		if ((rc = cands_fetch(a, scope, &b->k[i], 1, b->k[i].count, c)) != RC_OK)
+		if ((rc = cands_fetch(a, scope, &b->k[i], NULL, c)) != RC_OK)
 			goto out;
 	}
 	if (i < b->n)
 		c->capped = 1;
-	/* common keys: two at a time, skeletons first (one per name, whatever the
-	 * spelling), so that "Mohamed Ali" finds the Mohamed Alis, not all Mohameds */
+	/* common keys: two at a time, so that "Mohamed Ali" finds the Mohamed Alis, not
+	 * all Mohameds; with more than two, only keys of one kind are paired (two
+	 * skeletons or two tokens), as a token and its own skeleton find nearly the same
+	 * records */
 	for (i = 0; i < ncommon && c->n < MATCH_CANDIDATES_MAX; i++)
 		for (j = i + 1; j < ncommon && c->n < MATCH_CANDIDATES_MAX; j++) {
 			if (common[i].skeleton != common[j].skeleton && ncommon > 2)
 				continue;
-			pair[0] = common[i];
-			pair[1] = common[j];
-			if ((rc = cands_fetch(a, scope, pair, 2, 0, c)) != RC_OK)
+			if ((rc = cands_fetch(a, scope, &common[i], &common[j], c)) != RC_OK)
 				goto out;
 		}
 	if (c->n == 0 && ncommon > 0) {
-		rc = cands_fetch(a, scope, &common[0], 1, common[0].count, c);
-		c->capped |= ncommon > 1;
+		rc = cands_fetch(a, scope, &common[0], NULL, c);
+		c->capped = 1;
 	}
 out:
 	free(b);
@@ -563,12 +564,13 @@ match_trace_fetch(struct app *a, const struct app_actor *u, const char *trace_id
 
 /* ---- the cases that may be a trace's child ------------------------------------------ */
 
-/* Compare trace `mt` with every candidate case of `c`; likely and possible ones not
- * rejected go into `rk` (`decided`: case id -> decision of this trace). */
+/* Compare trace `mt` with every candidate case of `c` that `u` may read and that holds
+ * consent for tracing; likely and possible ones not rejected go into `rk` (`decided`:
+ * case id -> decision on this trace). */
 static int
 match_trace_cases(struct app *a, const struct app_actor *u,
-    const struct policy_user *pu, const struct match_record *mt, struct cands *c,
-    const json_t *decided, const char *today, struct ranking *rk, int64_t *compared)
+    const struct match_record *mt, struct cands *c, const json_t *decided,
+    const char *today, struct ranking *rk)
 {
 	struct consent_result cr;
 	struct match_result res;
@@ -582,7 +584,7 @@ match_trace_cases(struct app *a, const struct app_actor *u,
 	for (i = 0; i < c->n; i++) {
 		struct store_record *r = &c->r[i];
 
-		if (!policy_allows(a->policy, pu, "case.read", &r->m, NULL))
+		if (!policy_allows(a->policy, &u->pu, "case.read", &r->m, NULL))
 			continue;
 		memset(&ignore, 0, sizeof(ignore));
 		if (match_open(a, r, &body, &ignore) != RC_OK)
@@ -593,7 +595,6 @@ match_trace_cases(struct app *a, const struct app_actor *u,
 		    (rc = match_prepare_case(body, &mc)) == RC_OK &&
 		    (rc = match_compare(a->match, mt, mc, today, &res)) == RC_OK &&
 		    res.likelihood != MATCH_UNLIKELY) {
-			(*compared)++;
 			decision = json_string_value(json_object_get(decided, r->m.id));
 			if (decision == NULL || strcmp(decision, "not_a_match") != 0) {
 				item = match_item(&res, "case_id", r->m.id, "short_id",
@@ -601,13 +602,12 @@ match_trace_cases(struct app *a, const struct app_actor *u,
 				if (item != NULL && decision != NULL)
 					json_object_set_new(item, "decision",
 					    json_string(decision));
-				if (item != NULL && u != NULL)
+				if (item != NULL)
 					json_object_set_new(item, "summary",
 					    match_summary(a, u, "case", NULL, body));
 				rc = ranking_add(rk, res.score, item);
 			}
-		} else if (mc != NULL)
-			(*compared)++;
+		}
 		match_record_free(mc);
 		json_decref(body);
 		if (rc != RC_OK)
@@ -658,7 +658,6 @@ app_match_trace(struct app *a, const struct app_actor *u, const char *trace_id,
 	struct match_record *mt = NULL;
 	json_t *request = NULL, *trace, *decided = NULL, *data;
 	char today[DATE_SIZE], outcome[64];
-	int64_t compared = 0;
 	int rc, consent;
 
 	*out = NULL;
@@ -678,8 +677,8 @@ app_match_trace(struct app *a, const struct app_actor *u, const char *trace_id,
 		}
 		if ((rc = match_prepare_trace(request, trace, &mt)) != RC_OK ||
 		    (rc = match_candidates(a, &scope, mt, &c)) != RC_OK ||
-		    (rc = match_trace_cases(a, u, &u->pu, mt, &c, decided, today, &rk,
-		    &compared)) != RC_OK) {
+		    (rc = match_trace_cases(a, u, mt, &c, decided, today, &rk)) !=
+		    RC_OK) {
 			rc = app_fail(err, rc, "cannot look for matches");
 			goto out;
 		}
