@@ -151,25 +151,36 @@ fetch_row(void *arg, struct store_record *r)
 	return cands_row(fc->c, r);
 }
 
-/* Add the records of `scope` that have key `key` (and `also`, when not NULL). */
+/*
+ * Add the records of `scope` that have key `key` (and `also`, when not NULL): read
+ * through the key index, or, when the scope holds fewer records than the key (tracing
+ * requests are few, and their names are the cases' names), through the scope.
+ */
 static int
-cands_fetch(struct app *a, const struct store_filter *scope, const struct bkey *key,
-    const struct bkey *also, struct cands *c)
+cands_fetch(struct app *a, const struct store_filter *scope, int64_t scope_size,
+    const struct bkey *key, const struct bkey *also, struct cands *c)
 {
-	struct store_key_any term;
+	struct store_key_any terms[2];
 	struct store_filter f = *scope;
 	struct fetch_ctx fc = { c, 0 };
 	int rc;
 
-	if (also != NULL) {
-		memcpy(term.k[0], also->k, STORE_BLIND_BYTES);
-		term.n = 1;
-		f.terms = &term;
-		f.nterms = 1;
-	}
 	f.limit = MATCH_CANDIDATES_MAX;
 	f.offset = 0;
-	rc = store_record_list_by_key(a->store, &f, key->k, fetch_row, &fc);
+	f.terms = terms;
+	f.nterms = 0;
+	if (scope_size >= 0 && scope_size < key->count) {
+		memcpy(terms[f.nterms].k[0], key->k, STORE_BLIND_BYTES);
+		terms[f.nterms++].n = 1;
+	}
+	if (also != NULL) {
+		memcpy(terms[f.nterms].k[0], also->k, STORE_BLIND_BYTES);
+		terms[f.nterms++].n = 1;
+	}
+	if (scope_size >= 0 && scope_size < key->count)
+		rc = store_record_list(a->store, &f, NULL, fetch_row, &fc);
+	else
+		rc = store_record_list_by_key(a->store, &f, key->k, fetch_row, &fc);
 	if (fc.rows == f.limit)
 		c->capped = 1;		/* the key may have had more */
 	return rc == CANDS_FULL ? RC_OK : rc;
@@ -184,10 +195,11 @@ cands_fetch(struct app *a, const struct store_filter *scope, const struct bkey *
  * shared by more than MATCH_KEY_COMMON records are used only in pairs (records that
  * have both of two of the rarest common keys), and a single common key only when
  * nothing else found anything. c->capped tells that some records may have been left
- * out.
+ * out. `scope_size`: how many records the scope holds, when the caller counted them
+ * (few: tracing requests), else -1.
  */
 static int
-match_candidates(struct app *a, const struct store_filter *scope,
+match_candidates(struct app *a, const struct store_filter *scope, int64_t scope_size,
     const struct match_record *mr, struct cands *c)
 {
 	struct bkeys *b;
@@ -213,7 +225,8 @@ match_candidates(struct app *a, const struct store_filter *scope,
 				common[ncommon++] = b->k[i];
 			continue;
 		}
-		if ((rc = cands_fetch(a, scope, &b->k[i], NULL, c)) != RC_OK)
+		if ((rc = cands_fetch(a, scope, scope_size, &b->k[i], NULL, c)) !=
+		    RC_OK)
 			goto out;
 	}
 	if (i < b->n)
@@ -226,16 +239,32 @@ match_candidates(struct app *a, const struct store_filter *scope,
 		for (j = i + 1; j < ncommon && c->n < MATCH_CANDIDATES_MAX; j++) {
 			if (common[i].skeleton != common[j].skeleton && ncommon > 2)
 				continue;
-			if ((rc = cands_fetch(a, scope, &common[i], &common[j], c)) != RC_OK)
+			if ((rc = cands_fetch(a, scope, scope_size, &common[i],
+			    &common[j], c)) != RC_OK)
 				goto out;
 		}
 	if (c->n == 0 && ncommon > 0) {
-		rc = cands_fetch(a, scope, &common[0], NULL, c);
+		rc = cands_fetch(a, scope, scope_size, &common[0], NULL, c);
 		c->capped = 1;
 	}
 out:
 	free(b);
 	return rc;
+}
+
+static int
+count_row(void *arg, const struct store_count_row *row)
+{
+	*(int64_t *)arg = row->count;
+	return 0;
+}
+
+/* How many records the scope holds: for tracing requests, which are few. */
+static int
+match_scope_size(struct app *a, const struct store_filter *scope, int64_t *n)
+{
+	*n = 0;
+	return store_record_count_by(a->store, scope, NULL, 0, 0, count_row, n);
 }
 
 /*
@@ -676,7 +705,7 @@ app_match_trace(struct app *a, const struct app_actor *u, const char *trace_id,
 			goto out;
 		}
 		if ((rc = match_prepare_trace(request, trace, &mt)) != RC_OK ||
-		    (rc = match_candidates(a, &scope, mt, &c)) != RC_OK ||
+		    (rc = match_candidates(a, &scope, -1, mt, &c)) != RC_OK ||
 		    (rc = match_trace_cases(a, u, mt, &c, decided, today, &rk)) !=
 		    RC_OK) {
 			rc = app_fail(err, rc, "cannot look for matches");
@@ -811,6 +840,7 @@ app_match_case(struct app *a, const struct app_actor *u, const char *case_id,
 	struct match_record *mc = NULL;
 	json_t *body = NULL, *data;
 	char today[DATE_SIZE], outcome[64];
+	int64_t nreq = 0;
 	int rc, consent = 0;
 
 	*out = NULL;
@@ -833,9 +863,10 @@ app_match_case(struct app *a, const struct app_actor *u, const char *case_id,
 		t.case_id = r.m.id;
 		t.today = today;
 		t.rk = &rk;
-		if ((rc = match_prepare_case(body, &mc)) != RC_OK ||
-		    (rc = match_candidates(a, &scope, mc, &c)) != RC_OK ||
-		    (rc = match_case_traces(&t, mc, &c)) != RC_OK) {
+		if ((rc = match_scope_size(a, &scope, &nreq)) != RC_OK ||
+		    (nreq > 0 && ((rc = match_prepare_case(body, &mc)) != RC_OK ||
+		    (rc = match_candidates(a, &scope, nreq, mc, &c)) != RC_OK ||
+		    (rc = match_case_traces(&t, mc, &c)) != RC_OK))) {
 			rc = app_fail(err, rc, "cannot look for matches");
 			goto out;
 		}
@@ -1193,6 +1224,7 @@ match_saved_case(struct app *a, const struct store_record *r, const json_t *body
 	struct policy_user pu;
 	struct cands c = { 0 };
 	struct match_record *mc = NULL;
+	int64_t nreq = 0;
 	size_t i, k;
 	int rc;
 
@@ -1209,8 +1241,11 @@ match_saved_case(struct app *a, const struct store_record *r, const json_t *body
 	t.today = today;
 	t.on_likely = saved_case_hit;
 	t.arg = &s;
+	/* most saves find no tracing request at all: one count says so */
+	if ((rc = match_scope_size(a, &scope, &nreq)) != RC_OK || nreq == 0)
+		return rc;
 	if ((rc = match_prepare_case(body, &mc)) == RC_OK &&
-	    (rc = match_candidates(a, &scope, mc, &c)) == RC_OK) {
+	    (rc = match_candidates(a, &scope, nreq, mc, &c)) == RC_OK) {
 		for (i = k = 0; i < c.n; i++) {
 			match_system_user(c.r[i].m.agency_id, &pu);
 			if (policy_allows(a->policy, &pu, "tracing.read", &c.r[i].m, NULL))
@@ -1255,7 +1290,7 @@ match_saved_request(struct app *a, const struct store_record *r, const json_t *r
 		memset(&c, 0, sizeof(c));
 		mt = NULL;
 		if ((rc = match_prepare_trace(request, trace, &mt)) == RC_OK)
-			rc = match_candidates(a, &scope, mt, &c);
+			rc = match_candidates(a, &scope, -1, mt, &c);
 		for (i = 0; rc == RC_OK && i < c.n; i++) {
 			if (!policy_allows(a->policy, &pu, "case.read", &c.r[i].m, NULL))
 				continue;
@@ -1382,7 +1417,7 @@ app_case_duplicates(struct app *a, const struct app_actor *u, const json_t *data
 		goto out;
 	}
 	if (match_scope(a, &u->pu, "case", &scope) &&
-	    (rc = match_candidates(a, &scope, mn, &c)) != RC_OK) {
+	    (rc = match_candidates(a, &scope, -1, mn, &c)) != RC_OK) {
 		rc = app_fail(err, rc, "cannot look for duplicates");
 		goto out;
 	}
@@ -1596,7 +1631,7 @@ app_case_duplicate_links(struct app *a, const struct app_actor *u, const char *i
 	of = NULL;
 	rc = *out != NULL ? RC_OK : RC_ENOMEM;
 out:
-	audit_note(a, u, "case.read", r.m.id, NULL, rc == RC_OK ? "ok" : rc_name(rc));
+	audit_note(a, u, "case.links", r.m.id, NULL, rc == RC_OK ? "ok" : rc_name(rc));
 	json_decref(of);
 	json_decref(d.rows);
 	json_decref(body);
