@@ -181,9 +181,10 @@ tracing_explain(struct page *p, const json_t *fields)
 		w = json_number_value(json_object_get(f, "weight"));
 		HTML_RAW(&p->h, "<li>");
 		page_say(p, match_words[k].msgid);
-		HTML_RAW(&p->h, " <span class=\"muted\">(");
+		/* isolated: "(+6.6)" keeps its sign on the left in Arabic too */
+		HTML_RAW(&p->h, " <span class=\"muted\"><bdi>(");
 		html_textf(&p->h, "%+.1f", w);
-		HTML_RAW(&p->h, ")</span></li>");
+		HTML_RAW(&p->h, ")</bdi></span></li>");
 	}
 	HTML_RAW(&p->h, "</ul>");
 }

@@ -6,7 +6,8 @@
 import { Audit, FAILURES, OUT, SHOTS, Test, launch } from './lib.mjs';
 import { readdirSync } from 'node:fs';
 
-const TESTS = ['keyboard', 'journey', 'conflict', 'escaping', 'csp', 'form', 'screens', 'weight'];
+const TESTS = ['keyboard', 'journey', 'conflict', 'escaping', 'csp', 'form', 'screens', 'weight',
+    'tracing'];
 const want = process.argv.slice(2);
 for (const w of want)
 	if (!TESTS.includes(w)) {

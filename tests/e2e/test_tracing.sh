@@ -357,6 +357,21 @@ check "the registration page answers 200" test "$HTTP" = 200
 check "it has the children sought" grep -q 'tracing_request_subform_section' "$OUT"
 check "it has no input for the decisions" sh -c "! grep -q 'match_decisions' '$OUT'"
 check "the registration page weighs under 60 KB" test "$(wc -c <"$OUT")" -lt 61440
+expect_http 303 "register a tracing request through the page" "" POST /tracing/new -b "rc_session=$A_FTR" \
+    --data-urlencode "csrf=$A_FTR_CSRF" --data-urlencode "relation_name=Letebrhan Zerai" \
+    --data-urlencode "relation=mother" --data-urlencode "consent_for_tracing=true" \
+    --data-urlencode "tracing_request_subform_section[0][name]=Tesfalem Gebrehiwet" \
+    --data-urlencode "tracing_request_subform_section[0][sex]=male" \
+    --data-urlencode "tracing_request_subform_section[0][age]=11"
+PAGE_SID=$(header_val Location | sed 's|^/tracing/||')
+check "... and land on it" sh -c "echo '$PAGE_SID' | grep -Eq '^[a-z0-9]{7}$'"
+expect_http 200 "the page's request reads back" "$A_FTR" GET "/api/v1/tracing_requests/$PAGE_SID"
+check "... with the consent the officer recorded" test "$(jout .data.consent_for_tracing)" = true
+check "... and a trace number" sh -c "echo '$(jout '.data.tracing_request_subform_section[0].unique_id')' | grep -Eq '^[0-9a-f-]{36}$'"
+expect_http 200 "a page registration without a child sought shows the problem" "" POST /tracing/new -b "rc_session=$A_FTR" \
+    --data-urlencode "csrf=$A_FTR_CSRF" --data-urlencode "relation_name=Letebrhan Zerai" \
+    --data-urlencode "relation=mother" --data-urlencode "consent_for_tracing=true"
+check "... in the error summary" grep -q 'id="error-summary"' "$OUT"
 page "$A_FTR" "/cases/$S_OTHER"
 check "the case page of an FTR officer has the matches block" grep -q 'id="matches"' "$OUT"
 page "$A_CW" "/cases/$S_MOH"
