@@ -976,7 +976,7 @@ int
 app_match_decide(struct app *a, const struct app_actor *u, const char *trace_id,
     const char *case_id, const json_t *body, json_t **out, struct app_error *err)
 {
-	struct store_record rq = { 0 }, rc_ = { 0 };
+	struct store_record rreq = { 0 }, rcase = { 0 };
 	struct record_meta mq, mcase;
 	struct consent_result cr;
 	struct match_result res;
@@ -999,23 +999,23 @@ app_match_decide(struct app *a, const struct app_actor *u, const char *trace_id,
 	app_today(today);
 	if ((rc = store_begin(a->store)) != RC_OK)
 		return app_fail(err, rc, "database busy; try again");
-	if ((rc = match_trace_fetch(a, u, trace_id, "tracing.read", &rq, &request, &trace,
+	if ((rc = match_trace_fetch(a, u, trace_id, "tracing.read", &rreq, &request, &trace,
 	    err)) != RC_OK)
 		goto out;
-	if ((rc = app_rec_fetch(a, u, &app_kind_case, case_id, "case.read", &rc_, err)) !=
+	if ((rc = app_rec_fetch(a, u, &app_kind_case, case_id, "case.read", &rcase, err)) !=
 	    RC_OK)
 		goto out;
-	/* the keys again, for writing: match_trace_fetch opened without keeping them */
-	if ((rc = app_rec_open(a, &rc_, &dkc, &cbody, err)) != RC_OK)
+	/* the case is opened with its key kept: a confirmed match writes it */
+	if ((rc = app_rec_open(a, &rcase, &dkc, &cbody, err)) != RC_OK)
 		goto out;
 	if (!match_case_consent(a, cbody, today, &cr)) {
-		audit_note(a, u, "match.decide", rc_.m.id, NULL, "refused by rule");
+		audit_note(a, u, "match.decide", rcase.m.id, NULL, "refused by rule");
 		rc = app_fail_field(err, RC_EINVALID, "case_id", "the case has no recorded "
 		    "consent for tracing (%s)", cr.needed);
 		goto out;
 	}
 	if (!match_request_consent(request)) {
-		audit_note(a, u, "match.decide", rq.m.id, NULL, "refused by rule");
+		audit_note(a, u, "match.decide", rreq.m.id, NULL, "refused by rule");
 		rc = app_fail_field(err, RC_EINVALID, "trace_id", "the person asking did "
 		    "not consent to tracing");
 		goto out;
@@ -1027,10 +1027,11 @@ app_match_decide(struct app *a, const struct app_actor *u, const char *trace_id,
 		goto out;
 	}
 
-	/* the request: the decision and its note, sealed; the trace's status */
+	/* the request: the decision and its note, sealed; the trace's status (opened
+	 * again with its key kept, which match_trace_fetch did not keep) */
 	json_decref(request);
 	request = NULL;
-	if ((rc = app_rec_open(a, &rq, &dkq, &request, err)) != RC_OK)
+	if ((rc = app_rec_open(a, &rreq, &dkq, &request, err)) != RC_OK)
 		goto out;
 	if ((req_after = json_deep_copy(request)) == NULL ||
 	    (trace = match_trace_find(req_after, trace_id)) == NULL) {
@@ -1039,7 +1040,7 @@ app_match_decide(struct app *a, const struct app_actor *u, const char *trace_id,
 	}
 	clock_iso(now, when);
 	entry = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s}", "trace_id", trace_id,
-	    "case_id", rc_.m.id, "decision", decision, "note", note, "decided_by",
+	    "case_id", rcase.m.id, "decision", decision, "note", note, "decided_by",
 	    u->username, "decided_on", today);
 	if ((list = json_object_get(req_after, "match_decisions")) == NULL ||
 	    !json_is_array(list)) {
@@ -1055,8 +1056,8 @@ app_match_decide(struct app *a, const struct app_actor *u, const char *trace_id,
 	if (strcmp(decision, "confirmed") == 0 &&
 	    match_status_before_verified(json_get_str(trace, "tracing_status")))
 		json_object_set_new(trace, "tracing_status", json_string("verified"));
-	mq = rq.m;
-	if ((rc = app_rec_save(a, u, &app_kind_tracing, &rq, &dkq, request, req_after,
+	mq = rreq.m;
+	if ((rc = app_rec_save(a, u, &app_kind_tracing, &rreq, &dkq, request, req_after,
 	    &mq, "match.decide", &ref, err)) != RC_OK)
 		goto out;
 	json_decref(ref);
@@ -1072,21 +1073,21 @@ app_match_decide(struct app *a, const struct app_actor *u, const char *trace_id,
 			json_object_set_new(case_after, "tracing_status",
 			    json_string("verified"));
 		json_object_set_new(case_after, "matched_tracing_request_id",
-		    json_string(rq.m.id));
+		    json_string(rreq.m.id));
 		json_object_set_new(case_after, "matched_trace_id", json_string(trace_id));
-		mcase = rc_.m;
+		mcase = rcase.m;
 		record_index(case_after, today, &mcase);
-		if ((rc = app_rec_save(a, u, &app_kind_case, &rc_, &dkc, cbody, case_after,
+		if ((rc = app_rec_save(a, u, &app_kind_case, &rcase, &dkc, cbody, case_after,
 		    &mcase, "match.decide", &ref, err)) != RC_OK)
 			goto out;
 	}
-	if ((rc = match_decision_doc(a, u, &rq.m, trace_id, rc_.m.id, decision, &res,
+	if ((rc = match_decision_doc(a, u, &rreq.m, trace_id, rcase.m.id, decision, &res,
 	    now)) != RC_OK) {
 		rc = app_fail(err, rc, "cannot store the decision");
 		goto out;
 	}
 	/* the task about this pair is done */
-	snprintf(task, sizeof(task), "%s:match:%s", rc_.m.id, trace_id);
+	snprintf(task, sizeof(task), "%s:match:%s", rcase.m.id, trace_id);
 	if ((rc = store_doc_delete(a->store, "task", task)) == RC_ENOTFOUND)
 		rc = RC_OK;
 	if (rc == RC_OK && (rc = store_commit(a->store)) != RC_OK)
@@ -1094,7 +1095,7 @@ app_match_decide(struct app *a, const struct app_actor *u, const char *trace_id,
 	if (rc != RC_OK)
 		goto out;
 	*out = json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:s}", "trace_id", trace_id,
-	    "case_id", rc_.m.id, "request_id", rq.m.id, "decision", decision, "score",
+	    "case_id", rcase.m.id, "request_id", rreq.m.id, "decision", decision, "score",
 	    round(res.score * 100) / 100, "likelihood",
 	    match_likelihood_name(res.likelihood), "decided_by", u->username,
 	    "decided_at", when);
@@ -1113,8 +1114,8 @@ out:
 	json_decref(req_after);
 	json_decref(cbody);
 	json_decref(case_after);
-	store_record_free(&rq);
-	store_record_free(&rc_);
+	store_record_free(&rreq);
+	store_record_free(&rcase);
 	return rc;
 }
 
