@@ -18,6 +18,7 @@
 #include "base/io.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "domain/match.h"
 #include "domain/workflow.h"
 
 #define CONFIG_FILE_MAX	(4 * 1024 * 1024)
@@ -185,8 +186,15 @@ app_config_load(struct app *a, struct app_error *err)
 		goto out;
 	if ((rc = workflow_config_load(b.p, b.len, &a->workflow, msg, sizeof(msg))) !=
 	    RC_OK || (rc = workflow_config_check(a->workflow, a->policy, a->forms, msg,
-	    sizeof(msg))) != RC_OK)
+	    sizeof(msg))) != RC_OK) {
 		rc = app_fail(err, rc, "config/workflow.json: %s", msg);
+		goto out;
+	}
+	buf_reset(&b);
+	if ((rc = config_read("config/match.json", &b, err)) != RC_OK)
+		goto out;
+	if ((rc = match_config_load(b.p, b.len, &a->match, msg, sizeof(msg))) != RC_OK)
+		rc = app_fail(err, rc, "config/match.json: %s", msg);
 out:
 	buf_free(&b);
 	return rc;
@@ -476,6 +484,7 @@ app_close(struct app *a)
 	forms_free(a->forms);
 	policy_free(a->policy);
 	workflow_config_free(a->workflow);
+	match_config_free(a->match);
 	free(a);
 }
 

@@ -576,4 +576,91 @@ int	app_package_decide(struct app *a, const struct app_actor *u, const char *id,
 int	app_package_ack(struct app *a, const struct app_actor *u, const char *id,
 	    struct buf *text, char *ack_id, struct app_error *err);
 
+/* ---- tracing: tracing requests, matches, duplicates (tracing.c, match.c) ----------- */
+
+/*
+ * Tracing requests are records of type "tracing_request" (app_record_* with that type;
+ * actions tracing.create/read/update/list). Each trace (an item of
+ * tracing_request_subform_section: one child sought) gets a system-set UUID in its
+ * "unique_id" when it is first saved; a trace sent back with its unique_id keeps it, a
+ * trace without one is new, any other value is refused (RC_EINVALID).
+ *
+ * Register and update as app_record_create/update, with "trace_ids" (the unique_id of
+ * every trace, in order) added to `*out`: {"id","short_id","rev","trace_ids":[...]}.
+ */
+int	app_tracing_create(struct app *a, const struct app_actor *u, const json_t *data,
+	    json_t **out, struct app_error *err);
+int	app_tracing_update(struct app *a, const struct app_actor *u, const char *id,
+	    int64_t rev, const json_t *patch, json_t **out, struct app_error *err);
+
+/*
+ * Matching (action match.read), through the engine of domain/match.h. Candidates come
+ * from the blind index only (the blocking keys of the record, rarest first, at most 500
+ * records opened), within what `u` may read; a case is compared only when it holds
+ * valid consent for tracing (consent.h, purpose "tracing"), a tracing request only when
+ * its person asking consented (consent_for_tracing). Only "likely" and "possible" pairs
+ * are answered, best first (at most 50), never a pair decided "not_a_match".
+ *
+ * app_match_trace: the cases for trace `trace_id` (its request must be readable:
+ * tracing.read). `*out` = {"data": [{"case_id","short_id","score","likelihood",
+ * "weight","fields":{"name":{"agreement","weight"},...},"summary":{"name","sex","age",
+ * "date_of_birth" as `u` may see them},"decision"?}], "metadata": {"trace_id",
+ * "request_id","request_short_id","total","candidates","capped","tracing_consent"}}.
+ * RC_ENOTFOUND for an unknown trace or one out of reach.
+ *
+ * app_match_case: the open traces for case `case_id` (case.read): items
+ * {"trace_id","request_id","request_short_id","score","likelihood","weight","fields",
+ * "summary","decision"?}; metadata {"case_id","short_id","total","candidates","capped",
+ * "tracing_consent","consent_needed"? (what consent is missing)}.
+ */
+int	app_match_trace(struct app *a, const struct app_actor *u, const char *trace_id,
+	    json_t **out, struct app_error *err);
+int	app_match_case(struct app *a, const struct app_actor *u, const char *case_id,
+	    json_t **out, struct app_error *err);
+
+/*
+ * Decide on a pair (action match.decide; the trace's request readable, the case
+ * readable and holding consent for tracing): `body` {"decision": "confirmed" |
+ * "not_a_match", "note": "free text, at most 1000 bytes" (optional)}. In one
+ * transaction: the decision document ("match", "<trace_id>:<case_id>": ids, decision,
+ * score, who, when — never the note), the note in the tracing request's sealed
+ * match_decisions, and for "confirmed" the tracing status "verified" on the trace and
+ * on the case (from open, tracing or match_found) with the case's
+ * matched_tracing_request_id and matched_trace_id; the pair's task is removed. A
+ * later decision replaces the earlier one. `*out` = {"trace_id","case_id",
+ * "request_id","decision","score","likelihood","decided_by","decided_at"}.
+ */
+int	app_match_decide(struct app *a, const struct app_actor *u, const char *trace_id,
+	    const char *case_id, const json_t *body, json_t **out, struct app_error *err);
+
+/*
+ * After every save of a case or a tracing request (outside batch loads) the likely
+ * pairs it now makes, not decided yet, become task documents for the FTR officers of
+ * the tracing request's agency, when they may read both records: kind "task", id
+ * "<case_id>:match:<trace_id>", ref the case id, owner the request's owner, agency
+ * its agency, at the time found, body {"kind":"match","trace_id","case_id",
+ * "request_id","score"}. A task is written once; deciding the pair removes it.
+ */
+
+/*
+ * Likely and possible duplicates of the unsaved case fields `data` among the cases `u`
+ * may read (action case.list; nothing is stored): `*out` = {"data": [{"case_id",
+ * "short_id","score","likelihood","weight","fields","summary"}], "metadata":
+ * {"total","candidates","capped"}}. RC_EINVALID when `data` has no name.
+ */
+int	app_case_duplicates(struct app *a, const struct app_actor *u, const json_t *data,
+	    json_t **out, struct app_error *err);
+/*
+ * Mark case `id` (case.update) a duplicate of the case `other` names (id or short id,
+ * case.read), or remove the mark with `other` NULL or JSON null: both cases are kept;
+ * the duplicate gets duplicate_of (sealed) and its link_id column. `*out` =
+ * {"id","short_id","rev","duplicate_of"}.
+ */
+int	app_case_duplicate_of(struct app *a, const struct app_actor *u, const char *id,
+	    const json_t *other, json_t **out, struct app_error *err);
+/* The duplicate links of case `id`: {"duplicate_of": {"case_id","short_id"?} | null,
+ * "duplicates": [{"case_id","short_id"}] (those `u` may read)}. */
+int	app_case_duplicate_links(struct app *a, const struct app_actor *u, const char *id,
+	    json_t **out, struct app_error *err);
+
 #endif

@@ -12,6 +12,7 @@
 #include "vault/vault.h"
 
 struct audit_queue;
+struct match_config;
 struct workflow_config;
 
 struct app {
@@ -21,6 +22,7 @@ struct app {
 	struct forms		*forms;		/* shared with clones */
 	struct policy		*policy;	/* shared with clones */
 	struct workflow_config	*workflow;	/* config/workflow.json; shared with clones */
+	struct match_config	*match;		/* config/match.json; shared with clones */
 	struct audit_queue	*audit;		/* shared; NULL: audit synchronously */
 	int			 is_clone;	/* clones own only `store` */
 	int64_t			 session_ttl;	/* seconds a session lives at most */
@@ -86,6 +88,7 @@ const struct app_kind *app_kind_get(const char *type);
 const char *app_kind_noun(const char *type);
 
 extern const struct app_kind app_kind_case;	/* case.c */
+extern const struct app_kind app_kind_tracing;	/* tracing.c */
 
 /*
  * What other use cases build on (referrals, matching, workflow):
@@ -113,6 +116,21 @@ int	app_rec_save(struct app *a, const struct app_actor *u, const struct app_kind
  * or a list row gives it; caller decrefs; NULL when out of memory. */
 json_t	*app_rec_view(struct app *a, const struct app_actor *u, const struct app_kind *k,
 	    const struct record_meta *m, const json_t *data, int full);
+
+/* ---- matching (match.c, tracing.c) ---- */
+
+/*
+ * After a record of any kind was saved and committed by app_record_create or
+ * app_record_update (not inside a caller's batch transaction): when it is a case or a
+ * tracing request, look for its likely matches through the blind index and write a
+ * task document for each new one (see app.h, "tracing"). Runs as the system: failures
+ * are logged, never the caller's.
+ */
+void	app_match_saved(struct app *a, const struct record_meta *m);
+
+/* The tracing request that holds trace `trace_id` (a UUID), from the "trace" index
+ * documents: `request_id` (ID_SIZE). RC_ENOTFOUND. */
+int	app_trace_request_id(struct app *a, const char *trace_id, char *request_id);
 
 /* ---- audit (audit.c) ---- */
 

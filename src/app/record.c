@@ -543,6 +543,8 @@ app_record_create(struct app *a, const struct app_actor *u, const char *type,
 	}
 	if ((*out = rec_ref(&m)) == NULL)
 		rc = RC_ENOMEM;
+	if (own_txn)
+		app_match_saved(a, &m);		/* new likely matches become tasks */
 out:
 	vault_dk_wipe(&dk);
 	free(body);
@@ -819,6 +821,8 @@ app_record_update(struct app *a, const struct app_actor *u, const char *type,
 		*out = NULL;
 		rc = app_fail(err, rc, "cannot store the %s", k->noun);
 	}
+	if (rc == RC_OK)
+		app_match_saved(a, &m);		/* new likely matches become tasks */
 out:
 	if (rc != RC_OK)
 		store_rollback(a->store);
@@ -1153,6 +1157,7 @@ out:
 static const struct app_kind *const kinds[] = {
 	&app_kind_case,
 	&app_kind_referral,
+	&app_kind_tracing,
 	NULL
 };
 

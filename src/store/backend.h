@@ -60,6 +60,7 @@ enum stmt {
 	STMT_DOC_GET,
 	STMT_DOC_DELETE,
 	STMT_DOC_DELETE_REF,
+	STMT_KEY_COUNT,
 	STMT__MAX
 };
 
@@ -100,6 +101,11 @@ struct store_ops {
 	int (*record_erase)(struct store *s, const char *record_id);
 	int (*record_list)(struct store *s, const struct store_filter *f, int64_t *total,
 	    store_record_cb cb, void *arg);
+	/* blocking reads; arguments checked by store.c */
+	int (*key_count)(struct store *s, const uint8_t key[STORE_BLIND_BYTES], int64_t
+	    cap, int64_t *count);
+	int (*record_list_by_key)(struct store *s, const struct store_filter *f, const
+	    uint8_t key[STORE_BLIND_BYTES], store_record_cb cb, void *arg);
 	/* f and the groups checked by store.c */
 	int (*record_count_by)(struct store *s, const struct store_filter *f, const enum
 	    group_col *group, size_t ngroup, int location_len, int (*cb)(void *arg, const

@@ -164,6 +164,8 @@ static const char *const pg_sql[STMT__MAX] = {
 	[STMT_DOC_GET] = "SELECT " DOC_COLS " FROM docs WHERE kind = $1 AND id = $2",
 	[STMT_DOC_DELETE] = "DELETE FROM docs WHERE kind = $1 AND id = $2",
 	[STMT_DOC_DELETE_REF] = "DELETE FROM docs WHERE kind = $1 AND ref = $2",
+	[STMT_KEY_COUNT] =
+	    "SELECT count(*) FROM (SELECT 1 FROM record_keys WHERE key = $1 LIMIT $2) k",
 };
 
 /* The expression of each column store_record_count_by groups by. Text sorts bytewise
@@ -1107,6 +1109,60 @@ out:
 }
 
 static int
+pg_store_key_count(struct store *s, const uint8_t key[STORE_BLIND_BYTES], int64_t cap,
+    int64_t *count)
+{
+	struct params p;
+	PGresult *res;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p_blob(&p, key, STORE_BLIND_BYTES);
+	p_int(&p, cap);
+	if ((rc = run(s, STMT_KEY_COUNT, &p, &res)) != RC_OK)
+		return rc;
+	*count = PQntuples(res) == 1 ? col_int(res, 0, 0) : 0;
+	PQclear(res);
+	return RC_OK;
+}
+
+/* The key's index rows drive, each record is then checked against the filter: no
+ * sort, no walk of the whole scope. */
+static int
+pg_store_record_list_by_key(struct store *s, const struct store_filter *f,
+    const uint8_t key[STORE_BLIND_BYTES], store_record_cb cb, void *arg)
+{
+	struct buf q = BUF_INIT;
+	struct store_record r;
+	struct params p;
+	PGresult *res = NULL;
+	int rc = RC_ENOMEM, i, rows;
+
+	memset(&p, 0, sizeof(p));
+	if (buf_puts(&q, "SELECT " RECORD_COLS " FROM record_keys k JOIN records r "
+	    "ON r.id = k.record_id JOIN record_dk d ON d.record_id = r.id") != 0 ||
+	    list_where(&q, &p, f) != RC_OK ||
+	    buf_printf(&q, " AND k.key = $%d::bytea LIMIT $%d", p.n + 1, p.n + 2) != 0)
+		goto out;
+	p_blob(&p, key, STORE_BLIND_BYTES);
+	p_int(&p, f->limit);
+	if ((rc = run_sql(s, q.p, &p, &res)) != RC_OK)
+		goto out;
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		if ((rc = record_read_row(res, i, &r)) != RC_OK)
+			goto out;
+		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	rc = RC_OK;
+out:
+	PQclear(res);
+	buf_free(&q);
+	return rc;
+}
+
+static int
 pg_store_caseload(struct store *s, const char *type, const char *agency_id,
     const char *owner_id, const int64_t due[4], int64_t now,
     int (*cb)(void *arg, const struct store_caseload_row *row), void *arg)
@@ -2004,6 +2060,8 @@ static const struct store_ops pg_ops = {
 	.record_keys_set = pg_store_record_keys_set,
 	.record_erase = pg_store_record_erase,
 	.record_list = pg_store_record_list,
+	.key_count = pg_store_key_count,
+	.record_list_by_key = pg_store_record_list_by_key,
 	.record_count_by = pg_store_record_count_by,
 	.caseload = pg_store_caseload,
 	.history_append = pg_store_history_append,

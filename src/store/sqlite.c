@@ -144,6 +144,8 @@ static const char *const sqlite_sql[STMT__MAX] = {
 	[STMT_DOC_GET] = "SELECT " DOC_COLS " FROM docs WHERE kind = ?1 AND id = ?2",
 	[STMT_DOC_DELETE] = "DELETE FROM docs WHERE kind = ?1 AND id = ?2",
 	[STMT_DOC_DELETE_REF] = "DELETE FROM docs WHERE kind = ?1 AND ref = ?2",
+	[STMT_KEY_COUNT] =
+	    "SELECT count(*) FROM (SELECT 1 FROM record_keys WHERE key = ?1 LIMIT ?2)",
 };
 
 /* The expression of each column store_record_count_by groups by. */
@@ -844,6 +846,60 @@ sqlite_store_record_list(struct store *s, const struct store_filter *f, int64_t 
 	i = list_bind(st, 1, f);
 	sqlite3_bind_int64(st, i++, f->limit);
 	sqlite3_bind_int64(st, i, f->offset);
+	rc = RC_OK;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = record_read_row(st, &r)) != RC_OK)
+			goto out;
+		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = rc_from_sqlite(S(s)->db, src);
+out:
+	sqlite3_finalize(st);
+	buf_free(&q);
+	return rc;
+}
+
+static int
+sqlite_store_key_count(struct store *s, const uint8_t key[STORE_BLIND_BYTES],
+    int64_t cap, int64_t *count)
+{
+	sqlite3_stmt *st;
+	int src;
+
+	if ((st = stmt(s, STMT_KEY_COUNT)) == NULL)
+		return RC_EIO;
+	bind_blob(st, 1, key, STORE_BLIND_BYTES);
+	sqlite3_bind_int64(st, 2, cap);
+	if ((src = sqlite3_step(st)) == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return src == SQLITE_ROW ? RC_OK : rc_from_sqlite(S(s)->db, src);
+}
+
+/* The key's index rows drive (CROSS JOIN keeps that order), each record is then
+ * checked against the filter: no sort, no walk of the whole scope. */
+static int
+sqlite_store_record_list_by_key(struct store *s, const struct store_filter *f,
+    const uint8_t key[STORE_BLIND_BYTES], store_record_cb cb, void *arg)
+{
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	struct store_record r;
+	int rc = RC_ENOMEM, src, i;
+
+	if (buf_puts(&q, "SELECT " RECORD_COLS " FROM record_keys k CROSS JOIN records r "
+	    "ON r.id = k.record_id CROSS JOIN record_dk d ON d.record_id = r.id") != 0 ||
+	    list_where(&q, f) != RC_OK || buf_puts(&q, " AND k.key = ? LIMIT ?") != 0)
+		goto out;
+	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+		goto out;
+	}
+	i = list_bind(st, 1, f);
+	bind_blob(st, i++, key, STORE_BLIND_BYTES);
+	sqlite3_bind_int64(st, i, f->limit);
 	rc = RC_OK;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((rc = record_read_row(st, &r)) != RC_OK)
@@ -1800,6 +1856,8 @@ static const struct store_ops sqlite_ops = {
 	.record_keys_set = sqlite_store_record_keys_set,
 	.record_erase = sqlite_store_record_erase,
 	.record_list = sqlite_store_record_list,
+	.key_count = sqlite_store_key_count,
+	.record_list_by_key = sqlite_store_record_list_by_key,
 	.history_append = sqlite_store_history_append,
 	.history_list = sqlite_store_history_list,
 	.agency_insert = sqlite_store_agency_insert,

@@ -161,6 +161,29 @@ filter_check(const struct store_filter *f)
 }
 
 int
+store_key_count(struct store *s, const uint8_t key[STORE_BLIND_BYTES], int64_t cap,
+    int64_t *count)
+{
+	*count = 0;
+	if (key == NULL || cap < 1 || cap > STORE_KEY_COUNT_CAP)
+		return RC_EINVALID;
+	return s->ops->key_count(s, key, cap, count);
+}
+
+int
+store_record_list_by_key(struct store *s, const struct store_filter *f,
+    const uint8_t key[STORE_BLIND_BYTES], store_record_cb cb, void *arg)
+{
+	int rc;
+
+	if ((rc = filter_check(f)) != RC_OK)
+		return rc;
+	if (key == NULL || f->limit < 1 || f->limit > 1000 || f->offset != 0)
+		return RC_EINVALID;
+	return s->ops->record_list_by_key(s, f, key, cb, arg);
+}
+
+int
 store_record_count_by(struct store *s, const struct store_filter *f,
     const char *const *group, size_t ngroup, int location_len,
     int (*cb)(void *arg, const struct store_count_row *row), void *arg)

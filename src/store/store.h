@@ -116,6 +116,23 @@ int	store_record_list(struct store *s, const struct store_filter *f, int64_t *to
 	    store_record_cb cb, void *arg);
 
 /*
+ * Blocking for record linkage (app/match.c): reads that start from the key index, so
+ * that their cost follows the records of one key, not the size of the caseload.
+ *
+ * store_key_count: how many records, of any type, have blind key `key`, counted up to
+ * `cap` (1..1000000): `*count` = min(that number, cap).
+ * store_record_list_by_key: the records matching `f` (type, scope and filters; its
+ * terms, when set, are further keys each record must also have) that have blind key
+ * `key`, in no particular order, at most f->limit (1..1000; offset must be 0); the
+ * callback as for store_record_list.
+ */
+#define STORE_KEY_COUNT_CAP	1000000
+int	store_key_count(struct store *s, const uint8_t key[STORE_BLIND_BYTES], int64_t cap,
+	    int64_t *count);
+int	store_record_list_by_key(struct store *s, const struct store_filter *f,
+	    const uint8_t key[STORE_BLIND_BYTES], store_record_cb cb, void *arg);
+
+/*
  * Counts for reports: the records matching `f` (limit and offset unused) grouped by the
  * columns named in `group` (ngroup 0..STORE_GROUP_MAX; none: one row, the total).
  * Names: "type", "status", "workflow", "risk_level", "sex", "age_band", "nationality",

@@ -18,5 +18,7 @@ const struct http_routes *api_workflow_routes(void);
 /* The service directory, referrals, transfers, packages and the public inbox
  * (api_referrals.c). */
 const struct http_routes *api_referrals_routes(void);
+/* Family tracing: tracing requests, matches, decisions, duplicates (api_tracing.c). */
+const struct http_routes *api_tracing_routes(void);
 
 #endif

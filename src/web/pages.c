@@ -348,6 +348,7 @@ static const struct page_nav {
 	{ "referrals",	"/referrals",	"Referrals",	"referral.receive" },
 	{ "transfers",	"/transfers",	"Transfers",	"transfer.receive" },
 	{ "services",	"/services",	"Services",	"service.list" },
+	{ "tracing",	"/tracing",	"Tracing",	"tracing.list" },
 	{ "admin",	"/admin/users",	"Admin",	"user.manage" },
 	{ "account",	"/account",	"Account",	NULL },
 };

@@ -227,6 +227,21 @@ void	page_case_update(struct http_request *req, struct http_response *resp);
  * and feedback, and its transfers with the transfer form. `c` is the case view. */
 void	pages_case_referrals(struct page *p, const json_t *c);
 void	pages_case_transfer(struct page *p, const json_t *c);
+/* ---- family tracing (pages_tracing.c) ------------------------------------------------ */
+
+/* The tracing pages: /tracing (list), /tracing/new, /tracing/{id} (a request, its
+ * traces and their matches), /tracing/{id}/edit, /tracing/{id}/decide, and
+ * /cases/{id}/duplicate_of. */
+const struct http_routes *pages_tracing_routes(void);
+/* On a case's page (`c` as app_case_get gives it): its duplicate links (with the form
+ * that marks it a duplicate, for case.update) and, for match.read, its possible
+ * matches with tracing requests. */
+void	pages_case_tracing(struct page *p, const json_t *c);
+/* The likely and possible duplicates of unsaved case fields `data` (the registration
+ * form), or NULL when there are none (or no name to look for); caller decrefs. */
+json_t	*pages_case_duplicates_find(struct page *p, const json_t *data);
+/* Show them above the registration form, with what to do. */
+void	pages_case_duplicates_show(struct page *p, const json_t *dups);
 
 void	page_admin_users(struct http_request *req, struct http_response *resp);
 void	page_admin_user_create(struct http_request *req, struct http_response *resp);

@@ -754,6 +754,7 @@ page_case_view(struct http_request *req, struct http_response *resp)
 	case_sections(&p, &cf, c);
 	pages_case_referrals(&p, c);
 	pages_case_transfer(&p, c);
+	pages_case_tracing(&p, c);	/* duplicates, matches: pages_tracing.c */
 	case_history(&p, &cf, id);
 	if (page_may(&p, "audit.read"))
 		case_access_log(&p, id);
@@ -838,6 +839,7 @@ struct case_edit {
 	json_t		*diff;		/* conflict rows: [{"field","theirs","mine","kept"}] */
 	char		 other_user[64];	/* who saved first */
 	char		 other_at[32];
+	json_t		*duplicates;	/* registering: possible duplicates shown */
 };
 
 static void
@@ -970,6 +972,8 @@ case_form_page(struct page *p, struct case_form *cf, const struct case_edit *ce,
 		case_section_nav(p, cf, ce);
 	if (ce->diff != NULL)
 		case_conflict_show(p, cf, ce);
+	if (ce->duplicates != NULL)
+		pages_case_duplicates_show(p, ce->duplicates);
 	case_form_summary(p, cf);
 	HTML_RAW(&p->h, "<form method=\"post\" class=\"case-form\" novalidate action=\"");
 	if (ce->sid != NULL) {
@@ -979,6 +983,8 @@ case_form_page(struct page *p, struct case_form *cf, const struct case_edit *ce,
 	} else
 		HTML_RAW(&p->h, "/cases/new\">");
 	page_csrf(p);
+	if (ce->duplicates != NULL)	/* seen: the next submission saves */
+		HTML_RAW(&p->h, "<input type=\"hidden\" name=\"save_anyway\" value=\"1\">");
 	if (ce->sid != NULL) {
 		HTML_RAW(&p->h, "<input type=\"hidden\" name=\"rev\" value=\"");
 		html_textf(&p->h, "%" PRId64, ce->rev);
@@ -991,7 +997,8 @@ case_form_page(struct page *p, struct case_form *cf, const struct case_edit *ce,
 	HTML_RAW(&p->h, "\n");
 	case_form_fields(p, cf);
 	HTML_RAW(&p->h, "<div class=\"actions\"><button type=\"submit\" id=\"save\">");
-	page_say(p, ce->sid != NULL ? "Save the case" : "Register the case");
+	page_say(p, ce->sid != NULL ? "Save the case" : ce->duplicates != NULL ?
+	    "Save anyway" : "Register the case");
 	HTML_RAW(&p->h, "</button> <a href=\"");
 	if (ce->sid != NULL) {
 		HTML_RAW(&p->h, "/cases/");
@@ -1060,6 +1067,12 @@ page_case_create(struct http_request *req, struct http_response *resp)
 		page_app_error(req, resp, rc, &err);
 		goto out;
 	}
+	/* a child registered before is shown before saving again */
+	if (http_form(req, "save_anyway") == NULL &&
+	    (ce.duplicates = pages_case_duplicates_find(&p, data)) != NULL) {
+		case_form_page(&p, &cf, &ce, 200);
+		goto out;
+	}
 	rc = app_case_create(req->app, &req->actor, data, &ref, &err);
 	if (rc == RC_OK)
 		case_saved(resp, ref);
@@ -1069,6 +1082,7 @@ page_case_create(struct http_request *req, struct http_response *resp)
 	} else
 		page_app_error(req, resp, rc, &err);
 out:
+	json_decref(ce.duplicates);
 	case_form_free(&cf);
 	json_decref(data);
 	json_decref(ref);

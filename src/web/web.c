@@ -183,9 +183,11 @@ static const struct http_routes *(*const web_tables[])(void) = {
 	api_routes,
 	api_workflow_routes,
 	api_referrals_routes,
+	api_tracing_routes,
 	pages_routes,
 	pages_workflow_routes,
 	pages_referrals_routes,
+	pages_tracing_routes,
 };
 
 #define WEB_TABLES	(sizeof(web_tables) / sizeof(web_tables[0]))

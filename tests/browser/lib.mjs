@@ -319,6 +319,11 @@ export async function fillCase(page, values) {
 // Save the case form; returns the short id when the save led to a case's page.
 export async function saveCase(page) {
 	await navigating(page, () => page.click('#save'));
+	// registering a child who may be registered already shows the possible duplicates
+	// first (#possible-duplicates, the button becomes "Save anyway"): the tests'
+	// children are new ones, so save anyway
+	if (path(page) === '/cases/new' && await page.locator('#possible-duplicates').count() > 0)
+		await navigating(page, () => page.click('#save'));
 	const m = /^\/cases\/([A-Za-z0-9]+)$/.exec(path(page));
 	return m && m[1] !== 'new' ? m[1] : null;
 }

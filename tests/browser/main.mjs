@@ -7,7 +7,7 @@ import { Audit, FAILURES, OUT, SHOTS, Test, launch } from './lib.mjs';
 import { readdirSync } from 'node:fs';
 
 const TESTS = ['keyboard', 'journey', 'conflict', 'escaping', 'csp', 'form', 'workflow', 'referral',
-    'screens', 'weight'];
+    'tracing', 'screens', 'weight'];
 const want = process.argv.slice(2);
 for (const w of want)
 	if (!TESTS.includes(w)) {

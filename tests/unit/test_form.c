@@ -169,8 +169,8 @@ test_embedded_case_form_and_all_lookups_load(void **state)
 
 	assert_true(f->nlookups >= 10);
 	assert_string_equal(form_id(f->cases), "case");
-	assert_int_equal(form_field_count(f->cases), 94);
-	assert_int_equal(json_array_size(form_sections(f->cases)), 12);
+	assert_int_equal(form_field_count(f->cases), 108);
+	assert_int_equal(json_array_size(form_sections(f->cases)), 13);
 	sex = form_field_find(f->cases, "sex");
 	assert_non_null(sex);
 	assert_int_equal(sex->type, FT_SELECT);
@@ -951,7 +951,8 @@ test_system_fields_are_exactly_the_server_set_ones(void **state)
 	    "risk_level_suggested_reasons", "case_status_reopened", "reopened_logs",
 	    "approval_status_assessment", "approval_status_bia",
 	    "approval_status_case_plan", "approval_status_closure", "approval_subforms",
-	    "consent_overrides", "transfers" };
+	    "consent_overrides", "transfers", "matched_tracing_request_id",
+	    "matched_trace_id", "duplicate_of" };
 	struct fixture *f = *state;
 	size_t i, j, n = 0;
 

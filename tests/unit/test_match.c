@@ -256,8 +256,10 @@ test_tracing_request_form_loads_and_validates(void **state)
 	assert_non_null(form_field_find(sub->subform, "tracing_status"));
 	assert_non_null(fld = form_field_find(f->f, "relation_location_current"));
 	assert_int_equal(fld->type, FT_LOCATION);
+	/* sensitive, not restricted: the FTR officer who registers the request (who
+	 * sees up to sensitive) records the consent */
 	assert_non_null(fld = form_field_find(f->f, "consent_for_tracing"));
-	assert_int_equal(fld->sensitivity, FS_RESTRICTED);
+	assert_int_equal(fld->sensitivity, FS_SENSITIVE);
 	assert_non_null(fld = form_field_find(f->f, "family_members"));
 	assert_int_equal(fld->sensitivity, FS_SENSITIVE);
 	assert_non_null(forms_lookup(f->fs, "lookup-tracing-status"));

@@ -340,6 +340,81 @@ test_list_filters_by_scope_and_blind_keys(void **state)
 	buf_free(&b);
 }
 
+/* Blocking reads: a key's records, within the filter, without a sort or a scan. */
+static void
+test_key_count_and_list_by_key(void **state)
+{
+	struct fixture *f = *state;
+	struct record_meta m[5];
+	uint8_t ka[1][STORE_BLIND_BYTES], kab[2][STORE_BLIND_BYTES];
+	struct store_key_any term;
+	struct store_filter flt = { 0 };
+	struct buf b = BUF_INIT;
+	int64_t n = -1;
+	size_t i;
+
+	memset(ka, 0xa1, sizeof(ka));
+	memset(kab, 0xa1, sizeof(kab));
+	memset(kab[1], 0xb2, STORE_BLIND_BYTES);
+	make_meta(&m[0], "ag-a", "u1", "LY01");
+	make_meta(&m[1], "ag-a", "u2", "LY01");
+	make_meta(&m[2], "ag-b", "u3", "LY01");
+	make_meta(&m[3], "ag-a", "u4", "LY01");
+	make_meta(&m[4], "ag-a", "u5", "LY01");
+	str_copy(m[4].type, sizeof(m[4].type), "tracing_request");
+	for (i = 0; i < 5; i++)
+		insert(f, &m[i], "x");
+	/* u1 has a and b, u2 a, u3 (agency b) a and b, u4 nothing, u5 (other type) a */
+	assert_int_equal(store_record_keys_set(f->s, m[0].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])kab, 2), RC_OK);
+	assert_int_equal(store_record_keys_set(f->s, m[1].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])ka, 1), RC_OK);
+	assert_int_equal(store_record_keys_set(f->s, m[2].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])kab, 2), RC_OK);
+	assert_int_equal(store_record_keys_set(f->s, m[4].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])ka, 1), RC_OK);
+
+	/* counted in the index, any type or agency, up to the cap */
+	assert_int_equal(store_key_count(f->s, ka[0], 100, &n), RC_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(store_key_count(f->s, ka[0], 2, &n), RC_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_key_count(f->s, kab[1], 100, &n), RC_OK);
+	assert_int_equal(n, 2);
+	memset(ka, 0xcc, sizeof(ka));
+	assert_int_equal(store_key_count(f->s, ka[0], 100, &n), RC_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_key_count(f->s, ka[0], 0, &n), RC_EINVALID);
+	memset(ka, 0xa1, sizeof(ka));
+
+	/* the records of a key, within type and scope */
+	flt.type = "case";
+	flt.agency_id = "ag-a";
+	flt.limit = 10;
+	assert_int_equal(store_record_list_by_key(f->s, &flt, ka[0], collect, &b), RC_OK);
+	assert_true(strcmp(b.p, "u1,u2,") == 0 || strcmp(b.p, "u2,u1,") == 0);
+	/* with a second key each must also have */
+	buf_reset(&b);
+	memcpy(term.k[0], kab[1], STORE_BLIND_BYTES);
+	term.n = 1;
+	flt.terms = &term;
+	flt.nterms = 1;
+	assert_int_equal(store_record_list_by_key(f->s, &flt, ka[0], collect, &b), RC_OK);
+	assert_string_equal(b.p, "u1,");
+	/* the limit holds */
+	buf_reset(&b);
+	flt.nterms = 0;
+	flt.terms = NULL;
+	flt.agency_id = NULL;
+	flt.limit = 1;
+	assert_int_equal(store_record_list_by_key(f->s, &flt, ka[0], collect, &b), RC_OK);
+	assert_int_equal(strlen(b.p), 3);
+	flt.offset = 1;
+	assert_int_equal(store_record_list_by_key(f->s, &flt, ka[0], collect, &b),
+	    RC_EINVALID);
+	buf_free(&b);
+}
+
 static void
 test_erase_destroys_key_and_record(void **state)
 {
@@ -1327,6 +1402,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_duplicate_short_id_is_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_rev_is_refused_and_nothing_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters_by_scope_and_blind_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_count_and_list_by_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_erase_destroys_key_and_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_agencies_and_locations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback_leaves_nothing, setup, teardown),
