@@ -474,16 +474,22 @@ app_audit_list(struct app *a, const struct app_actor *u, const struct app_audit_
 	if (q->record_id != NULL && *q->record_id != '\0') {
 		const char *why = NULL;
 
-		rc = (id_is_uuid(q->record_id) || id_is_short(q->record_id)) ?
-		    store_record_get(a->store, "case", q->record_id, &r) : RC_ENOTFOUND;
+		const struct app_kind *k;
+		size_t i;
+
+		/* a record of any kind: cases, tracing requests, referrals, ... */
+		rc = RC_ENOTFOUND;
+		for (i = 0; (k = app_kind_at(i)) != NULL && rc == RC_ENOTFOUND; i++)
+			if (id_is_uuid(q->record_id) || id_is_short(q->record_id))
+				rc = store_record_get(a->store, k->type, q->record_id, &r);
 		if (rc == RC_ENOTFOUND)
-			return app_fail(err, rc, "no case %s", q->record_id);
+			return app_fail(err, rc, "no record %s", q->record_id);
 		if (rc != RC_OK)
-			return app_fail(err, rc, "cannot read cases");
+			return app_fail(err, rc, "cannot read records");
 		if (u != NULL && !policy_allows(a->policy, &u->pu, "audit.read", &r.m, &why)) {
 			audit_note(a, u, "audit.read", r.m.id, NULL, why);
 			store_record_free(&r);
-			return app_fail(err, RC_ENOTFOUND, "no case %s", q->record_id);
+			return app_fail(err, RC_ENOTFOUND, "no record %s", q->record_id);
 		}
 		f.record_id = r.m.id;
 	} else if (u != NULL) {

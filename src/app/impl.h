@@ -84,6 +84,8 @@ struct app_kind {
 
 /* The kind of record type `type`, or NULL. */
 const struct app_kind *app_kind_get(const char *type);
+/* The kinds in order, for walks: NULL after the last. */
+const struct app_kind *app_kind_at(size_t i);
 /* How messages name a record of `type` ("case" when unknown). */
 const char *app_kind_noun(const char *type);
 

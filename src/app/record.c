@@ -1172,6 +1172,12 @@ app_kind_get(const char *type)
 	return NULL;
 }
 
+const struct app_kind *
+app_kind_at(size_t i)
+{
+	return i < sizeof(kinds) / sizeof(kinds[0]) ? kinds[i] : NULL;
+}
+
 const char *
 app_kind_noun(const char *type)
 {

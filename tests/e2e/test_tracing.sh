@@ -405,6 +405,11 @@ expect_http 303 "save anyway" "" POST /cases/new -b "rc_session=$A_CW" \
 expect_http 303 "mark a duplicate through the page" "" POST "/cases/$S_OTHER/duplicate_of" -b "rc_session=$A_CW" \
     --data-urlencode "csrf=$A_CW_CSRF" --data-urlencode "case_id=$S_NOCONSENT"
 
+echo "- the audit of a tracing request"
+expect_http 200 "a supervisor reads the audit rows of a tracing request" "$A_SV" GET "/api/v1/audit?record_id=$R1"
+check "they include its registration" test "$(jout '[.data[] | select(.action == "tracing.create")] | length')" -ge 1
+expect_http "403|404" "agency B's FTR officer does not" "$B_FTR" GET "/api/v1/audit?record_id=$R1"
+
 echo "- nothing of a child in the server's log"
 check "no name or note in the server log" sh -c "! grep -Eq '$SECRET' '$SERVER_LOG'"
 serve_stop
