@@ -216,7 +216,8 @@ match_candidates(struct app *a, const struct store_filter *scope, int64_t scope_
 		if ((rc = store_key_count(a->store, b->k[i].k, MATCH_KEY_COMMON + 1,
 		    &b->k[i].count)) != RC_OK)
 			goto out;
-	qsort(b->k, b->n, sizeof(b->k[0]), bkey_rarer);
+	if (b->n > 0)
+		qsort(b->k, b->n, sizeof(b->k[0]), bkey_rarer);
 	for (i = 0; i < b->n && c->n < MATCH_CANDIDATES_MAX; i++) {
 		if (b->k[i].count == 0)
 			continue;
@@ -447,7 +448,8 @@ ranking_take(struct ranking *rk)
 	json_t *arr = json_array();
 	size_t i;
 
-	qsort(rk->v, rk->n, sizeof(rk->v[0]), ranked_better);
+	if (rk->n > 0)	/* qsort may not be given NULL, even for nothing */
+		qsort(rk->v, rk->n, sizeof(rk->v[0]), ranked_better);
 	for (i = 0; i < rk->n; i++) {
 		if (arr != NULL && i < MATCH_RESULTS_MAX)
 			json_array_append(arr, rk->v[i].item);
