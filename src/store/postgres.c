@@ -79,8 +79,10 @@ static const char *const pg_sql[STMT__MAX] = {
 	    "link_id = $16, peer_agency_id = $17 WHERE id = $1 AND rev = $2",
 	[STMT_RECORD_REV] = "SELECT rev FROM records WHERE id = $1",
 	[STMT_KEYS_DELETE] = "DELETE FROM record_keys WHERE record_id = $1",
+	/* every key of a record in one statement: $1 is a bytea[] in text form */
 	[STMT_KEYS_INSERT] =
-	    "INSERT INTO record_keys (key, record_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+	    "INSERT INTO record_keys (key, record_id) SELECT DISTINCT k, $2 "
+	    "FROM unnest($1::bytea[]) AS k ON CONFLICT DO NOTHING",
 	[STMT_ERASE_DK] = "DELETE FROM record_dk WHERE record_id = $1",
 	[STMT_ERASE_KEYS] = "DELETE FROM record_keys WHERE record_id = $1",
 	[STMT_ERASE_HISTORY] = "DELETE FROM record_history WHERE record_id = $1",
@@ -933,22 +935,38 @@ static int
 pg_store_record_keys_set(struct store *s, const char *record_id,
     const uint8_t (*keys)[STORE_BLIND_BYTES], size_t n)
 {
+	struct buf arr = BUF_INIT;
 	struct params p;
-	size_t i;
+	size_t i, j;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
 	p_text(&p, record_id);
 	if ((rc = run_done(s, STMT_KEYS_DELETE, &p)) != RC_OK)
 		return rc;
+	if (n == 0)
+		return RC_OK;
+	/* one round trip for all of them, not one per key: {"\\x0a1b...",...} */
 	for (i = 0; i < n; i++) {
-		memset(&p, 0, sizeof(p));
-		p_blob(&p, keys[i], STORE_BLIND_BYTES);
-		p_text(&p, record_id);
-		if ((rc = run_done(s, STMT_KEYS_INSERT, &p)) != RC_OK)
-			return rc;
+		rc = buf_puts(&arr, i == 0 ? "{\"\\\\x" : ",\"\\\\x");
+		for (j = 0; rc == 0 && j < STORE_BLIND_BYTES; j++)
+			rc = buf_printf(&arr, "%02x", keys[i][j]);
+		if (rc != 0 || buf_putc(&arr, '"') != 0) {
+			rc = RC_ENOMEM;
+			goto out;
+		}
 	}
-	return RC_OK;
+	if (buf_putc(&arr, '}') != 0) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	memset(&p, 0, sizeof(p));
+	p_text(&p, arr.p);
+	p_text(&p, record_id);
+	rc = run_done(s, STMT_KEYS_INSERT, &p);
+out:
+	buf_free(&arr);
+	return rc;
 }
 
 static int
