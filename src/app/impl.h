@@ -74,6 +74,7 @@ const struct app_kind *app_kind_get(const char *type);
 const char *app_kind_noun(const char *type);
 
 extern const struct app_kind app_kind_case;	/* case.c */
+extern const struct app_kind app_kind_vot;	/* vot.c */
 
 /*
  * What other use cases build on (referrals, matching, workflow):
@@ -134,5 +135,27 @@ int	app_config_load(struct app *a, struct app_error *err);
 /* Load a locations CSV (code,parent_code,level,name_en,name_fr,name_ar,name_es). */
 int	app_locations_load_csv(struct app *a, const char *csv, size_t n,
 	    int64_t *rows, struct app_error *err);
+
+/* ---- reports and exports (reports.c, export.c) ---- */
+
+#define REPORT_DIMS_MAX				2
+#define REPORT_OUTCOMES_MAX			4
+#define REPORT_THRESHOLD_DEFAULT		5
+#define REPORT_CTDC_K_DEFAULT			11
+#define REPORT_CTDC_MAX_SUPPRESS_DEFAULT	0.05
+
+/* config/reports.json: small counts below `threshold` are suppressed in what leaves
+ * the agency; the CTDC export's k, row suppression budget and the screening outcomes
+ * it exports. */
+struct report_config {
+	long long	threshold;
+	size_t		k;
+	double		max_suppress;
+	char		outcomes[REPORT_OUTCOMES_MAX][32];
+	size_t		noutcomes;
+};
+
+/* Read config/reports.json ($ROUTECARE_CONFIG, else embedded, else the defaults). */
+int	report_config_load(struct report_config *c, struct app_error *err);
 
 #endif

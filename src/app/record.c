@@ -1099,6 +1099,7 @@ out:
 
 static const struct app_kind *const kinds[] = {
 	&app_kind_case,
+	&app_kind_vot,
 	NULL
 };
 

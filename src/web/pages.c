@@ -344,6 +344,8 @@ static const struct page_nav {
 } page_navs[] = {
 	{ "home",	"/home",	"Home",		NULL },
 	{ "cases",	"/cases",	"Cases",	"case.list" },
+	{ "vots",	"/vots",	"VoT records",	"vot.list" },
+	{ "reports",	"/reports",	"Reports",	"report.read" },
 	{ "admin",	"/admin/users",	"Admin",	"user.manage" },
 	{ "account",	"/account",	"Account",	NULL },
 };
@@ -1186,6 +1188,18 @@ page_home_other(struct page *p)
 	if (page_may(p, "case.create")) {
 		HTML_RAW(&p->h, "<li><a href=\"/cases/new\">");
 		page_say(p, "Register a case");
+		HTML_RAW(&p->h, "</a></li>");
+		any = 1;
+	}
+	if (page_may(p, "vot.list")) {
+		HTML_RAW(&p->h, "<li><a href=\"/vots\">");
+		page_say(p, "Victims of trafficking");
+		HTML_RAW(&p->h, "</a></li>");
+		any = 1;
+	}
+	if (page_may(p, "report.read")) {
+		HTML_RAW(&p->h, "<li><a href=\"/reports\">");
+		page_say(p, "Reports");
 		HTML_RAW(&p->h, "</a></li>");
 		any = 1;
 	}

@@ -219,4 +219,11 @@ void	page_admin_agency_create(struct http_request *req, struct http_response *re
 void	page_admin_locations(struct http_request *req, struct http_response *resp);
 void	page_admin_location_import(struct http_request *req, struct http_response *resp);
 
+/* ---- counter-trafficking and reports (pages_vot.c, pages_reports.c) ---------------- */
+
+/* VoT records: /vots, /vots/new, /vots/{id}, /vots/{id}/edit (static). */
+const struct http_routes *pages_vot_routes(void);
+/* Reports: /reports, /reports/{name}; the case summary /cases/{id}/summary.pdf. */
+const struct http_routes *pages_reports_routes(void);
+
 #endif

@@ -183,7 +183,7 @@ web_serve(const struct web_options *o)
 {
 	const char *listen_arg = o->listen != NULL ? o->listen : WEB_LISTEN_DEFAULT;
 	const char *dir = app_data_dir(o->data_dir);
-	struct http_routes routes[2];
+	struct http_routes routes[5];
 	struct app_error err = { 0 };
 	struct web_addr addr;
 	struct app *app = NULL;			/* owned; closed last */
@@ -236,8 +236,12 @@ web_serve(const struct web_options *o)
 
 	port = web_bound_port(fd);
 	routes[0] = *api_routes();
-	routes[1] = *pages_routes();
-	if ((srv = http_server_new(app, routes, 2)) == NULL) {
+	routes[1] = *api_reports_routes();
+	routes[2] = *pages_routes();
+	routes[3] = *pages_vot_routes();
+	routes[4] = *pages_reports_routes();
+	if ((srv = http_server_new(app, routes, sizeof(routes) / sizeof(routes[0]))) ==
+	    NULL) {
 		fprintf(stderr, "routecare: out of memory\n");
 		goto fail;
 	}
