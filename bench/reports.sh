@@ -122,6 +122,12 @@ time_it() {
 	echo "$first $worst $code $size"
 }
 
+# one request before the clock starts, so that the database file is in the page cache
+# as on a server that has been running (a cold cache is a one-off: see the notes)
+warm_start=$(date +%s.%N)
+curl -s -o /dev/null -H "Authorization: Bearer $mne" "$base/api/v1/reports/cases?by=sex"
+warm_secs=$(awk -v a="$warm_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+
 out=$tmp/table.md
 over=0
 {
@@ -177,6 +183,7 @@ report=$tmp/report.md
 	echo "- routecare: $("$bin" --version), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
 	echo "- data: $cases cases and $vots VoT records (routecare gen --cases $ncases --vots $nvots --seed 7; generated in ${gen_secs} s), SQLite"
 	echo "- each request $runs times with curl over loopback; server threads: one per CPU"
+	echo "- one warm-up request first (GET /api/v1/reports/cases?by=sex as M&E: ${warm_secs} s, reading the database into the page cache)"
 	echo "- goal: every report under 1 s (API and page); $over requests over the goal or not 200"
 	echo
 	cat "$out"

@@ -212,12 +212,51 @@ pdf_width(HPDF_Font font, float size, const UChar *u, int32_t n)
 	return (float)tw.width * size / 1000.0f;
 }
 
+static int pdf_chunk(struct pdf *p, const char *s, int bold, float size, float indent);
+
 /*
- * A paragraph of UTF-8 text: Arabic shaped, wrapped at spaces to the page width (a
- * word longer than a line is cut), each line drawn in visual order.
+ * A text of any length: paragraphs (at line ends) of at most PDF_CHUNK bytes each, cut
+ * at a space, or else between two characters, when longer.
  */
+#define PDF_CHUNK	1500	/* bytes: fewer UTF-16 units than PDF_LINE_MAX */
+
 static int
 pdf_text(struct pdf *p, const char *s, int bold, float size, float indent)
+{
+	char chunk[PDF_CHUNK + 1];
+	size_t n, cut;
+	int rc = 0;
+
+	while (s != NULL && *s != '\0' && rc == 0) {
+		n = strcspn(s, "\n");
+		cut = n;
+		if (cut > PDF_CHUNK) {
+			cut = PDF_CHUNK;
+			while (cut > PDF_CHUNK / 2 && s[cut] != ' ')
+				cut--;
+			if (s[cut] != ' ')
+				for (cut = PDF_CHUNK; cut > 0 &&
+				    ((unsigned char)s[cut] & 0xc0) == 0x80; cut--)
+					;
+		}
+		memcpy(chunk, s, cut);
+		chunk[cut] = '\0';
+		rc = pdf_chunk(p, chunk, bold, size, indent);
+		sodium_memzero(chunk, sizeof(chunk));
+		s += cut;
+		if (*s == '\n' || *s == ' ')
+			s++;
+	}
+	return rc;
+}
+
+/*
+ * A paragraph of UTF-8 text (at most PDF_CHUNK bytes): Arabic shaped, wrapped at
+ * spaces to the page width (a word longer than a line is cut), each line drawn in
+ * visual order.
+ */
+static int
+pdf_chunk(struct pdf *p, const char *s, int bold, float size, float indent)
 {
 	UErrorCode e = U_ZERO_ERROR;
 	UChar u[PDF_LINE_MAX], sh[PDF_LINE_MAX];
@@ -228,12 +267,8 @@ pdf_text(struct pdf *p, const char *s, int bold, float size, float indent)
 
 	if (s == NULL || *s == '\0')
 		return 0;
-	u_strFromUTF8(u, PDF_LINE_MAX, &n, s, -1, &e);
-	if (e == U_BUFFER_OVERFLOW_ERROR || e == U_STRING_NOT_TERMINATED_WARNING) {
-		e = U_ZERO_ERROR;
-		n = PDF_LINE_MAX;	/* the first PDF_LINE_MAX units only */
-	}
-	if (U_FAILURE(e))
+	u_strFromUTF8WithSub(u, PDF_LINE_MAX, &n, s, -1, 0xfffd, NULL, &e);
+	if (U_FAILURE(e) || n > PDF_LINE_MAX)
 		return -1;
 	m = u_shapeArabic(u, n, sh, PDF_LINE_MAX, U_SHAPE_LETTERS_SHAPE |
 	    U_SHAPE_TEXT_DIRECTION_LOGICAL, &e);
