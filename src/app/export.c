@@ -701,6 +701,9 @@ app_export_aggregate(struct app *a, const struct app_actor *u,
 	eq.external = 1;
 	if (eq.by != NULL && strstr(eq.by, "location") != NULL && eq.location_level < 0)
 		eq.location_level = 1;
+	if (eq.location_level > 5)
+		return app_fail(err, RC_EINVALID, "location_level: HXL tags admin levels "
+		    "0 (country) to 5");
 	if ((rc = app_report_get(a, u, &eq, &rep, err)) != RC_OK)
 		return rc;
 	data = json_object_get(rep, "data");
