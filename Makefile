@@ -13,7 +13,7 @@ HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT	?= -O2 -g
 CFLAGS_ALL = $(STD) $(WARN) $(OPT) $(HARDEN) -Isrc -Ibuild/gen $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
-LIBS	 = $(PKG_LIBS) -lm -lpthread
+LIBS	 = $(PKG_LIBS) -lhpdf -lm -lpthread
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	     -fno-omit-frame-pointer -O1 -g -U_FORTIFY_SOURCE
@@ -21,7 +21,8 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 SRC	 = $(wildcard src/base/*.c src/vault/*.c src/store/*.c src/domain/*.c \
 	     src/app/*.c src/web/*.c src/cli/*.c)
 CONFIG	 = $(wildcard config/forms/*.json config/lookups/*.json config/roles.json \
-	     config/workflow.json config/match.json config/locations/*.csv)
+	     config/workflow.json config/match.json config/reports.json \
+	     config/locations/*.csv)
 STATIC	 = $(wildcard web/static/*)
 PO	 = $(wildcard po/*.po)
 MO	 = $(PO:po/%.po=build/gen/po/%.mo)

@@ -662,5 +662,139 @@ int	app_case_duplicate_of(struct app *a, const struct app_actor *u, const char *
  * "duplicates": [{"case_id","short_id"}] (those `u` may read)}. */
 int	app_case_duplicate_links(struct app *a, const struct app_actor *u, const char *id,
 	    json_t **out, struct app_error *err);
+/* ---- counter-trafficking, reports and exports (vot.c, demo.c, reports.c, export.c,
+ * pdf.c) ------------------------------------------------------------------------------ */
+
+/* Generate `nvots` fictional VoT records from `seed` (the same seed gives the same
+ * records; a stream apart from the cases') for the demo counter-trafficking officers,
+ * creating the demo agencies and users first when missing. A child victim is linked
+ * (case_id) to an open generated case of the officer's agency with the same sex, age
+ * band and nationality when one is left unlinked. `*created` counts the records,
+ * `*linked` those linked to a case. 2000 to a transaction. */
+int	app_gen_vots(struct app *a, const char *password, int64_t nvots, uint64_t seed,
+	    int64_t *created, int64_t *linked, struct app_error *err);
+
+/*
+ * Reports: counts from the index columns and the blind index only (no record body is
+ * opened), in the scope of the caller's role (M&E officer: every agency; supervisor:
+ * their agency). Needs "report.read". Each call is audited (the dimensions counted,
+ * never a value).
+ */
+struct app_report_query {
+	const char	*name;		/* "cases", "vots", "tracing_requests", "referrals",
+					 * "timeliness" */
+	const char	*from, *to;	/* registered from .. to, "YYYY-MM-DD", inclusive;
+					 * NULL: open */
+	const char	*by;		/* up to two dimensions, "sex,age_band": sex,
+					 * age_band, nationality, location, concern, uasc,
+					 * risk_level, stage, status, month, agency (which
+					 * ones each report takes: app_report_list) */
+	int		 location_level; /* -1: whole location codes; else the codes cut
+					 * to that admin level (0 = country) */
+	int		 external;	/* 1: to be shared outside the agency: small counts
+					 * suppressed (config/reports.json threshold) */
+};
+
+/* The reports and the dimensions each takes: {"data":[{"name","type","title",
+ * "by":[...]}], "metadata":{"scope"}}. */
+int	app_report_list(struct app *a, const struct app_actor *u, json_t **out,
+	    struct app_error *err);
+
+/*
+ * One report: {"data":{"report","title","type","by":[dims],"rows":[{dim: value, ...,
+ * "count": n}] (every combination, zeros included), "totals":{dim:[{dim: value,
+ * "count"}]} (two dimensions: the margins), "total", "additive" (false with concerns:
+ * a case counts under each of its concerns)}, "metadata":{"from","to",
+ * "location_level","external","threshold","suppressed" (numbers shown as "*"),
+ * "scope"}}. A count is an integer, or "*" when suppressed. "timeliness" has
+ * "rows":[{"indicator","count","percent","of"}] and "not_computable":[{"indicator",
+ * "reason"}] instead. RC_ENOTFOUND for an unknown report, RC_EINVALID for a bad
+ * parameter (the message names it), RC_EDENIED without report.read.
+ */
+int	app_report_get(struct app *a, const struct app_actor *u,
+	    const struct app_report_query *q, json_t **out, struct app_error *err);
+
+/*
+ * Exports. `w` gives the language of headers and option names (form labels are in
+ * the form files; other words through w->tr, the interface's catalogs; NULL: English).
+ * The file's bytes are appended to `out` (the caller owns it and wipes it: a case
+ * export holds child data). Each export is one audit row with how many rows went out,
+ * never a value.
+ */
+struct app_words {
+	const char	*lang;		/* "en", "fr", "ar", "es" */
+	const char	*(*tr)(const char *lang, const char *msgid);	/* NULL: msgid */
+	/* names of countries (ISO 3166) and languages (ISO 639), dates ("YYYY-MM-DD")
+	 * in `lang`; NULL: the codes as they are */
+	void		(*region)(const char *lang, const char *code, char *out,
+			    size_t outsz);
+	void		(*language)(const char *lang, const char *code, char *out,
+			    size_t outsz);
+	void		(*date)(const char *lang, const char *ymd, char *out, size_t outsz);
+};
+
+enum app_export_format {
+	APP_EXPORT_CSV,		/* UTF-8 with BOM, RFC 4180, formulas neutralised */
+	APP_EXPORT_XLSX		/* every text a string cell; right-to-left for "ar" */
+};
+
+/* The cases `u` may see (app_record_list, then app_record_get for each: the policy
+ * and the read audit apply to every one) with the fields their role may see, one row
+ * each. Needs "export.cases". `*count` = rows written. */
+int	app_export_cases(struct app *a, const struct app_actor *u,
+	    enum app_export_format fmt, const struct app_words *w, struct buf *out,
+	    int64_t *count, struct app_error *err);
+
+/* Report `q` as a table with HXL hashtags in its second row (docs/hxl.md), always
+ * with small counts suppressed (q->external is forced). Needs "export.aggregate" and
+ * "report.read". */
+int	app_export_aggregate(struct app *a, const struct app_actor *u,
+	    const struct app_report_query *q, enum app_export_format fmt,
+	    const struct app_words *w, struct buf *out, struct app_error *err);
+
+/* What the CTDC export did (k-anonymity, docs/ctdc.md). */
+#define APP_CTDC_QI_MAX	16
+struct app_ctdc_report {
+	size_t	k;
+	size_t	records;		/* VoT records in the caller's scope */
+	size_t	rows_in;		/* with consent and an exported outcome */
+	size_t	rows_out;
+	size_t	rows_suppressed;	/* rows_in - rows_out */
+	size_t	cells_suppressed;	/* cells written as "*" */
+	size_t	smallest_class;		/* rows sharing one combination, at least k */
+	size_t	nqi;
+	struct {
+		const char	*name;		/* static */
+		unsigned	 level, levels;	/* generalisation level chosen, of levels */
+		size_t		 generalised, suppressed;
+	}	qi[APP_CTDC_QI_MAX];
+};
+
+/*
+ * The VoT records in `u`'s scope (`u` NULL: the operator of the data directory, every
+ * record) with consent to anonymised sharing and an exported screening outcome
+ * (config/reports.json), as CTDC CSV made k-anonymous (`k` 0: config/reports.json,
+ * default 11) on every column. Needs "export.ctdc". `*rep` says what was suppressed.
+ */
+int	app_export_ctdc(struct app *a, const struct app_actor *u, size_t k,
+	    struct buf *out, struct app_ctdc_report *rep, struct app_error *err);
+
+/*
+ * The case `id` as a PDF summary (A4) for a referral meeting or the file: the fields
+ * app_record_get gives `u` (the policy and the read audit apply), by section, in
+ * w->lang (Arabic laid out right to left, shaped by ICU). Appended to `out` (wipe it
+ * when done); `short_id` gets the case's short id for the file name. Audited as
+ * "export.case_summary" with the field ids it holds. Needs the DejaVu Sans font
+ * (fonts-dejavu-core) at run time: RC_EIO when it is missing.
+ */
+int	app_case_summary_pdf(struct app *a, const struct app_actor *u, const char *id,
+	    const struct app_words *w, struct buf *out, char short_id[SHORT_ID_SIZE],
+	    struct app_error *err);
+
+/* The VoT records linked to case `case_id` (id or short id, a case `u` may read) that
+ * `u` may read: {"data":[{"id","short_id","created_at","status"}],"metadata":
+ * {"total"}}, from the index columns. Needs "vot.list". */
+int	app_vot_list_for_case(struct app *a, const struct app_actor *u,
+	    const char *case_id, json_t **out, struct app_error *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "domain/gen.h"
+#include "domain/record.h"
 
 /* Fictional agencies, each working along one route. */
 static const struct demo_agency {
@@ -288,4 +289,216 @@ app_gen_cases(struct app *a, const char *password, int64_t ncases, uint64_t seed
 	}
 	sodium_memzero(probe.password_hash, sizeof(probe.password_hash));
 	return demo_cases(a, ncases, seed, created, err);
+}
+
+/* ---- victims of trafficking ------------------------------------------------------------ */
+
+/* A child case a generated VoT record may link to: its index columns only. */
+struct vot_pool_case {
+	char	key[40];	/* "sex|age_band|nationality" */
+	char	id[ID_SIZE];
+	int	used;
+};
+
+struct vot_pool {
+	struct vot_pool_case	*c;
+	size_t			 n, cap;
+	int64_t			 seen;		/* rows of the current page */
+};
+
+#define VOT_POOL_MAX	200000	/* child cases considered per agency */
+
+static void
+vot_pool_key(char out[40], const char *sex, const char *band, const char *nat)
+{
+	snprintf(out, 40, "%s|%s|%s", sex, band, nat);
+}
+
+static int
+vot_pool_add(void *arg, struct store_record *r)
+{
+	struct vot_pool *p = arg;
+	struct vot_pool_case *grown;
+
+	p->seen++;
+	if (strcmp(r->m.age_band, "18+") != 0 && r->m.age_band[0] != '\0' &&
+	    p->n < VOT_POOL_MAX) {
+		if (p->n == p->cap) {
+			size_t ncap = p->cap ? p->cap * 2 : 1024;
+
+			if ((grown = realloc(p->c, ncap * sizeof(*grown))) == NULL) {
+				store_record_free(r);
+				return RC_ENOMEM;
+			}
+			p->c = grown;
+			p->cap = ncap;
+		}
+		vot_pool_key(p->c[p->n].key, r->m.sex, r->m.age_band, r->m.nationality);
+		memcpy(p->c[p->n].id, r->m.id, ID_SIZE);
+		p->c[p->n].used = 0;
+		p->n++;
+	}
+	store_record_free(r);
+	return 0;
+}
+
+static int
+vot_pool_cmp(const void *x, const void *y)
+{
+	const struct vot_pool_case *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+
+	return c != 0 ? c : strcmp(a->id, b->id);
+}
+
+/* The child cases of agency `agency_id`, by their index columns (no body opened). */
+static int
+vot_pool_load(struct app *a, const char *agency_id, struct vot_pool *p)
+{
+	struct store_filter f = { 0 };
+	int rc;
+
+	f.type = "case";
+	f.agency_id = agency_id;
+	f.status = "open";
+	f.limit = 1000;
+	do {
+		p->seen = 0;
+		if ((rc = store_record_list(a->store, &f, NULL, vot_pool_add, p)) != RC_OK)
+			return rc;
+		f.offset += f.limit;
+	} while (p->seen == f.limit && p->n < VOT_POOL_MAX);
+	qsort(p->c, p->n, sizeof(*p->c), vot_pool_cmp);
+	return RC_OK;
+}
+
+/* An unlinked child case with the same sex, age band and nationality, or NULL. */
+static const char *
+vot_pool_take(struct vot_pool *p, const json_t *vot)
+{
+	const json_t *age = json_object_get(vot, "age_at_identification");
+	const char *sex = json_get_str(vot, "sex"), *nat = json_get_str(vot, "citizenship");
+	char key[40];
+	size_t lo = 0, hi = p->n, mid;
+
+	if (!json_is_integer(age) || json_integer_value(age) >= 18 || sex == NULL ||
+	    nat == NULL)
+		return NULL;
+	vot_pool_key(key, sex, record_age_band(json_integer_value(age)), nat);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(p->c[mid].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < p->n && strcmp(p->c[lo].key, key) == 0; lo++)
+		if (!p->c[lo].used) {
+			p->c[lo].used = 1;
+			return p->c[lo].id;
+		}
+	return NULL;
+}
+
+int
+app_gen_vots(struct app *a, const char *password, int64_t nvots, uint64_t seed,
+    int64_t *created, int64_t *linked, struct app_error *err)
+{
+	static const unsigned agency_w[DEMO_NAGENCIES] = { 40, 40, 20 };
+	static const enum gen_route routes[DEMO_NAGENCIES] = {
+		GEN_ROUTE_HORN, GEN_ROUTE_SAHEL, GEN_ROUTE_MESOAMERICA
+	};
+	struct app_actor officers[DEMO_NAGENCIES];
+	struct vot_pool pools[DEMO_NAGENCIES];
+	struct location_list locs = { 0 };
+	struct store_user probe;
+	char username[64], today[11];
+	struct gen *g = NULL;
+	json_t *data = NULL, *ref = NULL, *list;
+	const char *cid;
+	int64_t c;
+	size_t i, ai;
+	int rc;
+
+	*created = *linked = 0;
+	memset(pools, 0, sizeof(pools));
+	if (nvots < 0 || nvots > 10000000)
+		return app_fail(err, RC_EINVALID, "--vots must be 0 to 10000000");
+	if (store_user_get_by_name(a->store, "horizon.cw1", &probe) != RC_OK) {
+		if ((list = json_array()) == NULL)
+			return RC_ENOMEM;
+		rc = demo_users(a, password, seed, list, err);
+		json_decref(list);
+		if (rc != RC_OK)
+			return rc;
+	}
+	sodium_memzero(probe.password_hash, sizeof(probe.password_hash));
+	for (i = 0; i < DEMO_NAGENCIES; i++) {
+		snprintf(username, sizeof(username), "%s.ct", demo_agencies[i].code);
+		if ((rc = app_actor_get(a, username, &officers[i], err)) != RC_OK)
+			goto out;
+		if ((rc = vot_pool_load(a, officers[i].pu.agency_id, &pools[i])) != RC_OK) {
+			rc = app_fail(err, rc, "cannot list the cases to link");
+			goto out;
+		}
+	}
+	if ((rc = store_location_list(a->store, collect_location, &locs)) != RC_OK)
+		goto out;
+	if (locs.n == 0) {
+		rc = app_fail(err, RC_EINVALID, "no locations are loaded");
+		goto out;
+	}
+	/* a stream of its own: the cases of the same seed stay what they were */
+	if ((g = gen_new(seed ^ 0x766f7473ULL)) == NULL) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	app_today(today);
+	if ((rc = store_bulk(a->store, 1)) != RC_OK)
+		goto out;
+	for (c = 0; c < nvots; c++) {
+		unsigned r = gen_uniform(g, 100);
+
+		for (ai = 0; ai + 1 < DEMO_NAGENCIES && r >= agency_w[ai]; ai++)
+			r -= agency_w[ai];
+		if (c % DEMO_BATCH == 0 && (rc = store_begin(a->store)) != RC_OK)
+			goto out;
+		if ((data = gen_vot(g, today, routes[ai], (const char *const *)locs.codes,
+		    locs.n)) == NULL) {
+			rc = RC_ENOMEM;
+			goto out;
+		}
+		/* a child with a case in the agency: link them */
+		if ((cid = vot_pool_take(&pools[ai], data)) != NULL) {
+			json_object_set_new(data, "case_id", json_string(cid));
+			(*linked)++;
+		}
+		rc = app_record_create(a, &officers[ai], "vot", data, &ref, err);
+		json_decref(data);
+		data = NULL;
+		json_decref(ref);
+		ref = NULL;
+		if (rc != RC_OK) {
+			log_error("gen: generated VoT record %lld was refused: %s",
+			    (long long)c, err->message);
+			goto out;
+		}
+		if ((c + 1) % DEMO_BATCH == 0 || c + 1 == nvots) {
+			if ((rc = store_commit(a->store)) != RC_OK)
+				goto out;
+			*created = c + 1;
+		}
+	}
+	rc = RC_OK;
+out:
+	if (rc != RC_OK)
+		store_rollback(a->store);
+	(void)store_bulk(a->store, 0);
+	audit_flush(a);
+	json_decref(data);
+	location_list_free(&locs);
+	for (i = 0; i < DEMO_NAGENCIES; i++)
+		free(pools[i].c);
+	gen_free(g);
+	return rc;
 }

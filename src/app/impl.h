@@ -91,6 +91,7 @@ const char *app_kind_noun(const char *type);
 
 extern const struct app_kind app_kind_case;	/* case.c */
 extern const struct app_kind app_kind_tracing;	/* tracing.c */
+extern const struct app_kind app_kind_vot;	/* vot.c */
 
 /*
  * What other use cases build on (referrals, matching, workflow):
@@ -269,5 +270,26 @@ void	app_agency_code(struct app *a, const char *agency_id, char out[32]);
 /* Find the agency `code`: RC_OK with its id, or RC_EINVALID naming `field`. */
 int	app_agency_find(struct app *a, const char *code, const char *field,
 	    char id_out[ID_SIZE], struct app_error *err);
+/* ---- reports and exports (reports.c, export.c) ---- */
+
+#define REPORT_DIMS_MAX				2
+#define REPORT_OUTCOMES_MAX			4
+#define REPORT_THRESHOLD_DEFAULT		5
+#define REPORT_CTDC_K_DEFAULT			11
+#define REPORT_CTDC_MAX_SUPPRESS_DEFAULT	0.05
+
+/* config/reports.json: small counts below `threshold` are suppressed in what leaves
+ * the agency; the CTDC export's k, row suppression budget and the screening outcomes
+ * it exports. */
+struct report_config {
+	long long	threshold;
+	size_t		k;
+	double		max_suppress;
+	char		outcomes[REPORT_OUTCOMES_MAX][32];
+	size_t		noutcomes;
+};
+
+/* Read config/reports.json ($ROUTECARE_CONFIG, else embedded, else the defaults). */
+int	report_config_load(struct report_config *c, struct app_error *err);
 
 #endif

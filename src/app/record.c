@@ -1158,6 +1158,7 @@ static const struct app_kind *const kinds[] = {
 	&app_kind_case,
 	&app_kind_referral,
 	&app_kind_tracing,
+	&app_kind_vot,
 	NULL
 };
 

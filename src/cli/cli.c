@@ -16,6 +16,7 @@
 #include "base/io.h"
 #include "base/json.h"
 #include "cli/cli.h"
+#include "web/i18n.h"
 #include "web/web.h"
 
 #ifndef ROUTECARE_VERSION
@@ -671,6 +672,45 @@ cmd_locations_load(struct cli_opts *o)
 	return CLI_OK;
 }
 
+/* ---- gen --vots: VoT records after the cases ---------------------------------------- */
+
+static int
+cli_gen_vots_arg(struct cli_opts *o)
+{
+	int64_t n;
+
+	return parse_int(opt(o, "vots"), "--vots", 0, 10000000, &n);
+}
+
+/* Generate --vots N records into the open `a`, after `ncases` cases that took `secs`,
+ * and print what was made. */
+static int
+cli_gen_vots(struct cli_opts *o, struct app *a, uint64_t seed, int64_t ncases,
+    double secs)
+{
+	struct app_error err = { 0 };
+	struct timespec t0, t1;
+	int64_t nvots = 0, created = 0, linked = 0;
+	double vsecs;
+	int rc;
+
+	if ((rc = parse_int(opt(o, "vots"), "--vots", 0, 10000000, &nvots)) != 0)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = app_gen_vots(a, DEMO_PASSWORD, nvots, seed, &created, &linked, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	vsecs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (rc != RC_OK) {
+		fprintf(stderr, "routecare: %lld VoT records were stored before the "
+		    "failure\n", (long long)created);
+		return cli_app_error(rc, &err);
+	}
+	printf("{\"data\":{\"cases\":%lld,\"vots\":%lld,\"vots_linked_to_cases\":%lld,"
+	    "\"seed\":%lld,\"seconds\":%.3f,\"vot_seconds\":%.3f}}\n", (long long)ncases,
+	    (long long)created, (long long)linked, (long long)seed, secs + vsecs, vsecs);
+	return CLI_OK;
+}
+
 static int
 cmd_gen(struct cli_opts *o)
 {
@@ -683,9 +723,12 @@ cmd_gen(struct cli_opts *o)
 	double secs;
 	int rc;
 
-	if (opt(o, "cases") == NULL)
-		return cli_usage_error("--cases N is required");
-	if ((rc = parse_int(opt(o, "cases"), "--cases", 0, 10000000, &ncases)) != 0)
+	if (opt(o, "cases") == NULL && opt(o, "vots") == NULL)
+		return cli_usage_error("--cases N or --vots N is required");
+	if (opt(o, "cases") != NULL &&
+	    (rc = parse_int(opt(o, "cases"), "--cases", 0, 10000000, &ncases)) != 0)
+		return rc;
+	if (opt(o, "vots") != NULL && (rc = cli_gen_vots_arg(o)) != 0)
 		return rc;
 	if (opt(o, "seed") && (rc = parse_int(opt(o, "seed"), "--seed", 0, INT64_MAX,
 	    &seed)) != 0)
@@ -704,15 +747,22 @@ cmd_gen(struct cli_opts *o)
 	if (rc != RC_OK)
 		return cli_app_error(rc, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = app_gen_cases(a, DEMO_PASSWORD, ncases, (uint64_t)seed, &created, &err);
+	if (opt(o, "cases") != NULL)
+		rc = app_gen_cases(a, DEMO_PASSWORD, ncases, (uint64_t)seed, &created, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	app_close(a);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (rc != RC_OK) {
+		app_close(a);
 		fprintf(stderr, "routecare: %lld cases were stored before the failure\n",
 		    (long long)created);
 		return cli_app_error(rc, &err);
 	}
+	if (opt(o, "vots") != NULL) {
+		rc = cli_gen_vots(o, a, (uint64_t)seed, created, secs);
+		app_close(a);
+		return rc;
+	}
+	app_close(a);
 	printf("{\"data\":{\"cases\":%lld,\"seed\":%lld,\"seconds\":%.3f,"
 	    "\"cases_per_second\":%.1f}}\n", (long long)created, (long long)seed, secs,
 	    secs > 0 ? (double)created / secs : 0.0);
@@ -1186,6 +1236,115 @@ cmd_transfer_ack(struct cli_opts *o)
 	return rc;
 }
 
+/* ---- exports ----------------------------------------------------------------------- */
+
+/* Write an export to --out FILE (created, mode 0600; an existing file is refused) or
+ * to standard output. */
+static int
+cli_export_write(const struct cli_opts *o, const struct buf *b)
+{
+	const char *path = opt(o, "out");
+	int rc;
+
+	if (path != NULL) {
+		rc = io_write_new(path, 0600, b->p, b->len);
+		if (rc == RC_EEXIST)
+			return cli_error(CLI_USAGE, "--out %s: the file exists; nothing was "
+			    "written", path);
+		if (rc != RC_OK)
+			return cli_error(CLI_FAIL, "--out %s: cannot write: %s", path,
+			    strerror(errno));
+		return CLI_OK;
+	}
+	if (b->len > 0 && fwrite(b->p, 1, b->len, stdout) != b->len)
+		return cli_error(CLI_FAIL, "cannot write to standard output");
+	return fflush(stdout) == 0 ? CLI_OK : cli_error(CLI_FAIL, "cannot write to "
+	    "standard output");
+}
+
+static int
+cmd_export_cases(struct cli_opts *o)
+{
+	struct app_error err = { 0 };
+	struct app_words w = { 0 };
+	struct app_actor actor;
+	struct app *a = NULL;
+	struct buf b = BUF_INIT;
+	const char *fmt = opt(o, "format") ? opt(o, "format") : "csv";
+	int64_t count = 0;
+	int rc;
+
+	if (strcmp(fmt, "csv") != 0 && strcmp(fmt, "xlsx") != 0)
+		return cli_usage_error("--format must be csv or xlsx");
+	if (i18n_init() != 0)
+		return cli_error(CLI_FAIL, "the embedded catalogs are damaged");
+	if ((rc = cli_open_as(o, &a, &actor)) != 0)
+		return rc;
+	w.lang = actor.language;
+	w.tr = i18n_tr;
+	/* one read audit row per case exported: batch them */
+	if ((rc = app_audit_start(a, &err)) != RC_OK) {
+		app_close(a);
+		return cli_app_error(rc, &err);
+	}
+	rc = app_export_cases(a, &actor, strcmp(fmt, "csv") == 0 ? APP_EXPORT_CSV :
+	    APP_EXPORT_XLSX, &w, &b, &count, &err);
+	app_audit_stop(a);
+	app_close(a);
+	if (rc != RC_OK) {
+		buf_wipe(&b);
+		return cli_app_error(rc, &err);
+	}
+	rc = cli_export_write(o, &b);
+	buf_wipe(&b);
+	if (rc == CLI_OK)
+		fprintf(stderr, "routecare: exported %lld cases (%s)\n", (long long)count,
+		    fmt);
+	return rc;
+}
+
+static int
+cmd_export_ctdc(struct cli_opts *o)
+{
+	struct app_ctdc_report rep;
+	struct app_error err = { 0 };
+	struct app_actor actor;
+	struct app *a = NULL;
+	struct buf b = BUF_INIT;
+	int64_t k = 0;
+	size_t i;
+	int rc;
+
+	if (opt(o, "k") && (rc = parse_int(opt(o, "k"), "--k", 2, 1000, &k)) != 0)
+		return rc;
+	if (opt(o, "as") != NULL) {
+		if ((rc = cli_open_as(o, &a, &actor)) != 0)
+			return rc;
+	} else if ((rc = app_open(app_data_dir(opt(o, "data")), &a, &err)) != RC_OK)
+		return cli_app_error(rc, &err);
+	/* without --as: the operator of the data directory, every record */
+	rc = app_export_ctdc(a, opt(o, "as") != NULL ? &actor : NULL, (size_t)k, &b, &rep,
+	    &err);
+	app_close(a);
+	if (rc != RC_OK) {
+		buf_wipe(&b);
+		return cli_app_error(rc, &err);
+	}
+	rc = cli_export_write(o, &b);
+	buf_wipe(&b);
+	if (rc != CLI_OK)
+		return rc;
+	fprintf(stderr, "routecare: CTDC export, k=%zu: %zu VoT records in scope, %zu with "
+	    "consent and a confirmed outcome; %zu rows written, %zu rows suppressed, %zu "
+	    "cells suppressed; smallest group %zu\n", rep.k, rep.records, rep.rows_in,
+	    rep.rows_out, rep.rows_suppressed, rep.cells_suppressed, rep.smallest_class);
+	for (i = 0; i < rep.nqi; i++)
+		fprintf(stderr, "  %-30s level %u of %u, %zu cells generalised, %zu "
+		    "suppressed\n", rep.qi[i].name, rep.qi[i].level, rep.qi[i].levels - 1,
+		    rep.qi[i].generalised, rep.qi[i].suppressed);
+	return CLI_OK;
+}
+
 static int cmd_help(struct cli_opts *o);
 
 static const struct cli_command cli_commands[] = {
@@ -1248,12 +1407,28 @@ static const struct cli_command cli_commands[] = {
 	  "with that header; parents before children) from FILE or standard input.\n"
 	  "All or nothing; existing codes are updated.",
 	  "data= db= file=", 0, 0, cmd_locations_load },
-	{ "gen", "routecare gen --cases N [--seed S] [--data DIR]",
+	{ "gen", "routecare gen [--cases N] [--vots N] [--seed S] [--data DIR]",
 	  "Generate N fictional cases (the same seed gives the same cases) for the demo\n"
 	  "caseworkers, through the same use case as registration: validated, sealed,\n"
 	  "indexed and audited, 2000 to a transaction. Creates the data directory and the\n"
-	  "demo users when missing. Prints how many cases per second were stored.",
-	  "data= db= cases= seed=", 0, 0, cmd_gen },
+	  "demo users when missing. Prints how many cases per second were stored.\n"
+	  "--vots N then adds N fictional victim-of-trafficking records for the demo\n"
+	  "counter-trafficking officers; a child victim is linked to a generated case.",
+	  "data= db= cases= vots= seed=", 0, 0, cmd_gen },
+	{ "export cases", "routecare export cases --as USER [--format csv|xlsx] [--out FILE] "
+	  "[--data DIR]",
+	  "Export the cases USER may see, with the fields their role may see, as CSV\n"
+	  "(UTF-8 with a byte order mark; cells that a spreadsheet would take for a\n"
+	  "formula are prefixed with ') or XLSX (right-to-left for Arabic users). Needs\n"
+	  "export.cases (supervisors). Audited: one row for the export, one per case read.",
+	  "data= db= as= format= out=", 0, 0, cmd_export_cases },
+	{ "export ctdc", "routecare export ctdc [--k K] [--as USER] [--out FILE] [--data DIR]",
+	  "Export the VoT records with consent to anonymised sharing and a confirmed\n"
+	  "outcome in the CTDC format (docs/ctdc.md), k-anonymous: every combination of\n"
+	  "the columns describes at least K records (default 11, config/reports.json).\n"
+	  "Standard error says how many rows and cells were suppressed. Without --as,\n"
+	  "the operator of the data directory exports every record.",
+	  "data= db= as= k= out=", 0, 0, cmd_export_ctdc },
 	{ "keys show", "routecare keys show [--fingerprint] [--data DIR]",
 	  "Print this instance's public identity: one line to give to a partner\n"
 	  "instance (its \"routecare partner add --key\"). --fingerprint prints the\n"

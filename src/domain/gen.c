@@ -2159,3 +2159,313 @@ gen_case_variant(struct gen *g, const json_t *c, const char *today)
 	}
 	return v;
 }
+
+/* ---- victims of trafficking ------------------------------------------------------------ */
+
+/* A weighted choice among ids. */
+struct wid {
+	const char	*id;
+	unsigned	 w;
+};
+
+#define WLIST(a)	(a), (sizeof(a) / sizeof((a)[0]))
+
+static const char *
+wid_pick(struct gen *g, const struct wid *l, size_t n)
+{
+	unsigned w[32];
+	size_t i;
+
+	for (i = 0; i < n && i < 32; i++)
+		w[i] = l[i].w;
+	return l[pick_weighted(g, w, i)].id;
+}
+
+/* Up to `max` distinct ids of `l` (at least `min`), in the order of the list. */
+static json_t *
+wid_some(struct gen *g, const struct wid *l, size_t n, unsigned min, unsigned max,
+    int *bad)
+{
+	unsigned w[32], want, got = 0;
+	int taken[32] = { 0 };
+	json_t *a;
+	size_t i;
+
+	if ((a = json_array()) == NULL) {
+		*bad = 1;
+		return NULL;
+	}
+	if (n > 32)
+		n = 32;
+	want = min + gen_uniform(g, max - min + 1);
+	for (; got < want && got < n; got++) {
+		for (i = 0; i < n; i++)
+			w[i] = taken[i] ? 0 : l[i].w;
+		taken[pick_weighted(g, w, n)] = 1;
+	}
+	for (i = 0; i < n; i++)
+		if (taken[i] && json_array_append_new(a, json_string(l[i].id)) != 0)
+			*bad = 1;
+	return a;
+}
+
+/* The routes of the demo programmes: who is trafficked where, as CTDC's public data
+ * roughly has it for these regions (fictional proportions). */
+static const struct vot_route {
+	struct wid	 citizenship[8];
+	struct wid	 exploitation[8];
+	const char	*transit;		/* alpha-2 codes, space-separated */
+	const char	*identified;		/* countries where the programme works */
+} vot_routes[GEN_ROUTE__MAX] = {
+	[GEN_ROUTE_HORN] = {
+		{ { "ER", 35 }, { "ET", 35 }, { "SO", 15 }, { "SD", 15 } },
+		{ { "LY", 40 }, { "SD", 15 }, { "SA", 15 }, { "EG", 10 }, { "YE", 10 },
+		  { "ET", 10 } },
+		"SD LY ET EG YE DJ", "ET SD DJ KE YE EG SO" },
+	[GEN_ROUTE_SAHEL] = {
+		{ { "NG", 30 }, { "NE", 15 }, { "ML", 15 }, { "GN", 10 }, { "CI", 10 },
+		  { "SN", 10 }, { "CM", 10 } },
+		{ { "LY", 40 }, { "DZ", 15 }, { "IT", 15 }, { "NE", 10 }, { "ML", 10 },
+		  { "MA", 10 } },
+		"NE ML DZ LY BF", "NE ML LY TN DZ MA IT ES" },
+	[GEN_ROUTE_MESOAMERICA] = {
+		{ { "HN", 30 }, { "GT", 25 }, { "VE", 20 }, { "SV", 15 }, { "NI", 10 } },
+		{ { "MX", 50 }, { "GT", 20 }, { "US", 20 }, { "PA", 10 } },
+		"GT MX PA CR", "MX GT PA CR" },
+};
+
+static size_t
+wid_count(const struct wid *l, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && l[n].id != NULL)
+		n++;
+	return n;
+}
+
+/* A place of identification in one of the route's countries, else any code. */
+static const char *
+vot_location(struct gen *g, const struct vot_route *r, const char *const *locs, size_t n)
+{
+	char cc[3];
+	const char *s = r->identified;
+	uint32_t k, countries = (uint32_t)(strlen(s) + 1) / 3;
+
+	k = gen_uniform(g, countries);
+	memcpy(cc, s + 3 * k, 2);
+	cc[2] = '\0';
+	if (country_given(locs, n, cc))
+		return loc_in_country(g, locs, n, cc);
+	return locs[gen_uniform(g, (uint32_t)n)];
+}
+
+static const struct wid vot_exploit_female[] = {
+	{ "sexual", 50 }, { "labour", 28 }, { "both", 9 }, { "isForcedMarriage", 7 },
+	{ "forcedBegging", 2 }, { "isOtherExploit", 2 }, { "isSlaveryAndPractices", 2 },
+};
+static const struct wid vot_exploit_male[] = {
+	{ "labour", 75 }, { "sexual", 8 }, { "both", 3 }, { "forcedBegging", 5 },
+	{ "forcedCriminalActivity", 5 }, { "isOtherExploit", 3 }, { "isForcedMilitary", 1 },
+};
+static const struct wid vot_sectors_female[] = {
+	{ "typeOfLabourDomesticWork", 50 }, { "typeOfLabourAgriculture", 20 },
+	{ "typeOfLabourHospitality", 15 }, { "typeOfLabourManufacturing", 8 },
+	{ "typeOfLabourPeddling", 4 }, { "typeOfLabourOther", 3 },
+};
+static const struct wid vot_sectors_male[] = {
+	{ "typeOfLabourConstruction", 30 }, { "typeOfLabourAgriculture", 30 },
+	{ "typeOfLabourManufacturing", 10 }, { "typeOfLabourMiningOrDrilling", 8 },
+	{ "typeOfLabourAquafarming", 5 }, { "typeOfLabourHospitality", 5 },
+	{ "typeOfLabourDomesticWork", 5 }, { "typeOfLabourTransportation", 4 },
+	{ "typeOfLabourOther", 3 },
+};
+static const struct wid vot_sex_types[] = {
+	{ "typeOfSexProstitution", 80 }, { "typeOfSexPrivateSexualServices", 10 },
+	{ "typeOfSexPornography", 5 }, { "typeOfSexRemoteInteractiveServices", 5 },
+};
+static const struct wid vot_control[] = {
+	{ "meansOfControlPsychologicalAbuse", 20 }, { "meansOfControlPhysicalAbuse", 15 },
+	{ "meansOfControlRestrictsMovement", 14 }, { "meansOfControlThreats", 12 },
+	{ "meansOfControlTakesEarnings", 10 }, { "meansOfControlWithholdsDocuments", 10 },
+	{ "meansOfControlFalsePromises", 9 }, { "meansOfControlDebtBondage", 8 },
+	{ "meansOfControlExcessiveWorkingHours", 6 },
+	{ "meansOfControlWithholdsNecessities", 5 }, { "meansOfControlSexualAbuse", 5 },
+	{ "threatensFamily", 4 }, { "meansOfControlPsychoactiveSubstances", 3 },
+	{ "meansOfControlRestrictsFinancialAccess", 3 },
+	{ "meansOfControlThreatOfLawEnforcement", 3 },
+	{ "meansOfControlRestrictsMedicalCare", 2 }, { "meansOfControlUsesChildren", 1 },
+	{ "meansOfControlOther", 2 },
+};
+static const struct wid vot_recruitment[] = {
+	{ "smuggler_or_intermediary", 35 }, { "friends_or_social_events", 20 },
+	{ "family_or_family_events", 12 }, { "online_social_network", 10 },
+	{ "workplace", 8 }, { "abduction", 5 }, { "online_advertisement", 4 },
+	{ "place_of_business", 3 }, { "other", 3 },
+};
+static const struct wid vot_recruiter[] = {
+	{ "recruiterRelationFriend", 30 }, { "recruiterRelationOther", 25 },
+	{ "recruiterRelationUnknown", 22 }, { "recruiterRelationFamily", 15 },
+	{ "recruiterRelationIntimatePartner", 8 },
+};
+static const struct wid vot_outcome[] = {
+	{ "confirmed_victim", 80 }, { "possible_victim", 17 }, { "not_a_victim", 3 },
+};
+static const struct wid vot_org_type[] = {
+	{ "ngo", 30 }, { "international_organisation", 20 }, { "law_enforcement", 15 },
+	{ "border_immigration", 15 }, { "social_services", 10 }, { "health", 3 },
+	{ "helpline", 3 }, { "self_identified", 2 }, { "community", 2 },
+};
+static const struct wid vot_migration[] = {
+	{ "irregular_migrant", 50 }, { "asylum_seeker", 15 }, { "refugee", 10 },
+	{ "regular_migrant", 10 }, { "national", 10 }, { "unknown", 5 },
+};
+static const struct wid vot_assistance[] = {
+	{ "accommodation", 20 }, { "medical", 18 }, { "psychosocial", 18 },
+	{ "legal", 10 }, { "interpretation", 6 }, { "documentation", 8 },
+	{ "education", 5 }, { "vocational_training", 5 }, { "livelihood", 5 },
+	{ "cash_or_material", 8 }, { "family_tracing", 6 }, { "voluntary_return", 6 },
+	{ "reintegration", 5 }, { "protection_from_traffickers", 4 },
+};
+/* Ages of minors 9..17 and of adults 18..57 (CTDC: most victims are young adults). */
+static const unsigned vot_minor_w[9] = { 2, 2, 3, 4, 6, 8, 10, 12, 12 };
+static const unsigned vot_adult_w[8] = { 30, 25, 18, 12, 7, 4, 3, 1 };	/* 5-year steps */
+
+json_t *
+gen_vot(struct gen *g, const char *today, enum gen_route route,
+    const char *const *locations, size_t nlocations)
+{
+	const struct vot_route *r;
+	const struct wid *l;
+	const char *cit, *expl, *kind, *sex;
+	char date[DATE_SIZE], cc[3];
+	size_t transit[8];
+	json_t *v, *a;
+	int64_t tdays, first;
+	int ty, tm, td, year, age, female, bad = 0;
+	unsigned k;
+	size_t n, i;
+
+	if ((unsigned)route >= GEN_ROUTE__MAX || nlocations == 0 || locations == NULL ||
+	    today_days(today, &ty, &tm, &td, &tdays) != 0)
+		return NULL;
+	if ((v = json_object()) == NULL)
+		return NULL;
+	r = &vot_routes[route];
+
+	n = gen_uniform(g, 100);
+	female = n < 68;
+	sex = female ? "female" : n < 99 ? "male" : "other";
+	if (chance(g, 30))
+		age = 9 + (int)pick_weighted(g, vot_minor_w, 9);
+	else
+		age = 18 + 5 * (int)pick_weighted(g, vot_adult_w, 8) + (int)gen_uniform(g, 5);
+	cit = wid_pick(g, r->citizenship, wid_count(r->citizenship, 8));
+	expl = wid_pick(g, r->exploitation, wid_count(r->exploitation, 8));
+
+	put_str(&bad, v, "screening_outcome", wid_pick(g, WLIST(vot_outcome)));
+	/* registered this year or up to three years back, identified that year */
+	n = pick_weighted(g, (const unsigned[]){ 40, 30, 20, 10 }, 4);
+	year = ty - (int)n;
+	first = date_days(year, 1, 1);
+	date_from_days(first + gen_uniform(g, (uint32_t)(n == 0 ? tdays - first + 1 :
+	    date_days(year, 12, 31) - first + 1)), date);
+	put_str(&bad, v, "identification_date", date);
+	put(&bad, v, "year_of_registration", json_integer(year));
+	put_str(&bad, v, "identifying_organisation_type", wid_pick(g, WLIST(vot_org_type)));
+	put_str(&bad, v, "location_identified", vot_location(g, r, locations, nlocations));
+
+	put_str(&bad, v, "sex", sex);
+	put(&bad, v, "age_at_identification", json_integer(age));
+	put(&bad, v, "age_estimated", json_boolean(chance(g, 35)));
+	put_str(&bad, v, "majority_status_at_exploitation", chance(g, 5) ? "unknown" :
+	    age < 18 || (age <= 20 && chance(g, 30)) ? "minor" : "adult");
+	put_str(&bad, v, "citizenship", cit);
+	put_str(&bad, v, "migration_status", strcmp(cit, expl) == 0 ? "national" :
+	    wid_pick(g, WLIST(vot_migration)));
+
+	/* exploitation: the type, then its sectors or forms */
+	kind = female || strcmp(sex, "other") == 0 ? wid_pick(g, WLIST(vot_exploit_female)) :
+	    wid_pick(g, WLIST(vot_exploit_male));
+	if ((a = json_array()) == NULL)
+		bad = 1;
+	else if (strcmp(kind, "labour") == 0 || strcmp(kind, "sexual") == 0 ||
+	    strcmp(kind, "both") == 0) {
+		if (strcmp(kind, "sexual") != 0 &&
+		    json_array_append_new(a, json_string("isForcedLabour")) != 0)
+			bad = 1;
+		if (strcmp(kind, "labour") != 0 &&
+		    json_array_append_new(a, json_string("isSexualExploit")) != 0)
+			bad = 1;
+	} else if (json_array_append_new(a, json_string(kind)) != 0)
+		bad = 1;
+	put(&bad, v, "exploitation_types", a);
+	if (strcmp(kind, "labour") == 0 || strcmp(kind, "both") == 0) {
+		l = female ? vot_sectors_female : vot_sectors_male;
+		n = female ? sizeof(vot_sectors_female) / sizeof(vot_sectors_female[0]) :
+		    sizeof(vot_sectors_male) / sizeof(vot_sectors_male[0]);
+		put(&bad, v, "labour_sectors", wid_some(g, l, n, 1, chance(g, 85) ? 1 : 2,
+		    &bad));
+	}
+	if (strcmp(kind, "sexual") == 0 || strcmp(kind, "both") == 0)
+		put(&bad, v, "sexual_exploitation_types", wid_some(g, WLIST(vot_sex_types),
+		    1, 1, &bad));
+	if (!chance(g, 15))
+		put(&bad, v, "means_of_control", wid_some(g, WLIST(vot_control), 1, 4,
+		    &bad));
+	put(&bad, v, "exploitation_duration_months",
+	    json_integer(1 + (json_int_t)gen_uniform(g, 36)));
+
+	if (!chance(g, 10))
+		put(&bad, v, "recruitment_type", wid_some(g, WLIST(vot_recruitment), 1, 1,
+		    &bad));
+	if (!chance(g, 10))
+		put(&bad, v, "recruiter_relation", wid_some(g, WLIST(vot_recruiter), 1, 1,
+		    &bad));
+
+	/* countries: recruited at home, crossing up to three others of the route */
+	n = 0;
+	for (i = 0; i + 1 < strlen(r->transit) && n < 8; i += 3) {
+		memcpy(cc, r->transit + i, 2);
+		cc[2] = '\0';
+		if (strcmp(cc, cit) != 0 && strcmp(cc, expl) != 0)
+			transit[n++] = i;
+	}
+	put_str(&bad, v, "country_of_recruitment", cit);
+	k = n > 0 ? gen_uniform(g, 4) : 0;
+	if (k > 0 && (a = json_array()) != NULL) {
+		/* k distinct of the n, in route order */
+		int taken[8] = { 0 };
+		unsigned t;
+
+		for (t = 0; t < k && t < n; t++) {
+			size_t j = gen_uniform(g, (uint32_t)n);
+
+			while (taken[j])
+				j = (j + 1) % n;
+			taken[j] = 1;
+		}
+		for (i = 0; i < n; i++) {
+			if (!taken[i])
+				continue;
+			memcpy(cc, r->transit + transit[i], 2);
+			if (json_array_append_new(a, json_string(cc)) != 0)
+				bad = 1;
+		}
+		put(&bad, v, "countries_of_transit", a);
+	}
+	put_str(&bad, v, "country_of_exploitation", expl);
+
+	put(&bad, v, "assistance_received", wid_some(g, WLIST(vot_assistance), 1, 4, &bad));
+	if (chance(g, 70))
+		put(&bad, v, "assistance_needed", wid_some(g, WLIST(vot_assistance), 1, 3,
+		    &bad));
+	put(&bad, v, "consent_to_assistance", json_boolean(chance(g, 95)));
+	put(&bad, v, "consent_reporting", json_boolean(chance(g, 85)));
+
+	if (bad) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}

@@ -65,4 +65,34 @@ json_t		*gen_staff_name(struct gen *g);
  */
 json_t		*gen_case_variant(struct gen *g, const json_t *c, const char *today);
 
+/*
+ * The routes of the demo programmes, for gen_vot: Horn of Africa (citizens of ER, ET,
+ * SO, SD; exploited in LY, SD, the Gulf, EG, YE), Central Mediterranean and Sahel (NG,
+ * NE, ML, GN, CI, SN, CM; exploited in LY, DZ, IT, the Sahel, MA), Mesoamerica (HN, GT,
+ * VE, SV, NI; exploited in MX, GT, US, PA).
+ */
+enum gen_route {
+	GEN_ROUTE_HORN,
+	GEN_ROUTE_SAHEL,
+	GEN_ROUTE_MESOAMERICA,
+	GEN_ROUTE__MAX
+};
+
+/*
+ * A fictional victim of trafficking as JSON data for config/forms/vot.json, with
+ * proportions after the shape of CTDC's public data (fictional figures): about two in
+ * three female; three in ten minors (9 to 17), adults mostly 18 to 35; sexual
+ * exploitation mostly of women and girls, forced labour mostly of men, with sectors,
+ * forms and one to four means of control; recruitment mostly through smugglers and
+ * acquaintances; registered in one of the last four years (identification_date in that
+ * year, never after `today`); screening outcome confirmed for four in five; consent to
+ * anonymised reporting for 85 %. Citizenship, country of exploitation and countries of
+ * transit follow `route`; location_identified is one of `locations` (n >= 1) in a
+ * country where the route's programme works, else any. case_id is never set (the
+ * caller links a case). Caller json_decref()s; NULL on out of memory, an unknown route,
+ * a `today` that is not a date, or no locations.
+ */
+json_t		*gen_vot(struct gen *g, const char *today, enum gen_route route,
+		    const char *const *locations, size_t nlocations);
+
 #endif

@@ -110,6 +110,11 @@ struct store_ops {
 	int (*record_count_by)(struct store *s, const struct store_filter *f, const enum
 	    group_col *group, size_t ngroup, int location_len, int (*cb)(void *arg, const
 	    struct store_count_row *row), void *arg);
+	/* f, keys and the groups checked by store.c */
+	int (*record_count_keys)(struct store *s, const struct store_filter *f, const
+	    uint8_t (*keys)[STORE_BLIND_BYTES], size_t nkeys, const enum group_col *group,
+	    size_t ngroup, int location_len, int (*cb)(void *arg, const struct
+	    store_count_row *row), void *arg);
 	int (*caseload)(struct store *s, const char *type, const char *agency_id, const
 	    char *owner_id, const int64_t due[4], int64_t now, int (*cb)(void *arg, const
 	    struct store_caseload_row *row), void *arg);

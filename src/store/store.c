@@ -209,6 +209,34 @@ store_record_count_by(struct store *s, const struct store_filter *f,
 }
 
 int
+store_record_count_keys(struct store *s, const struct store_filter *f,
+    const uint8_t (*keys)[STORE_BLIND_BYTES], size_t nkeys, const char *const *group,
+    size_t ngroup, int location_len,
+    int (*cb)(void *arg, const struct store_count_row *row), void *arg)
+{
+	enum group_col cols[STORE_GROUP_MAX];
+	size_t i;
+	int c, rc;
+
+	if ((rc = filter_check(f)) != RC_OK)
+		return rc;
+	if (f->nterms != 0 || keys == NULL || nkeys < 1 || nkeys > STORE_COUNT_KEYS_MAX ||
+	    ngroup > STORE_GROUP_MAX - 1 || (ngroup > 0 && group == NULL) ||
+	    location_len < 0 || location_len > STORE_LOCATION_LEN_MAX)
+		return RC_EINVALID;
+	for (i = 0; i < ngroup; i++) {
+		for (c = 0; c < GROUP__MAX; c++)
+			if (group[i] != NULL && strcmp(group[i], group_names[c]) == 0)
+				break;
+		if (c == GROUP__MAX)
+			return RC_EINVALID;
+		cols[i] = (enum group_col)c;
+	}
+	return s->ops->record_count_keys(s, f, keys, nkeys, cols, ngroup, location_len, cb,
+	    arg);
+}
+
+int
 store_caseload(struct store *s, const char *type, const char *agency_id, const char
     *owner_id, const int64_t due[4], int64_t now, int (*cb)(void *arg, const struct
     store_caseload_row *row), void *arg)

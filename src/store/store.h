@@ -155,6 +155,23 @@ int	store_record_count_by(struct store *s, const struct store_filter *f,
 	    const char *const *group, size_t ngroup, int location_len,
 	    int (*cb)(void *arg, const struct store_count_row *row), void *arg);
 
+/*
+ * Counts for what only the blind index holds (protection concerns): the records
+ * matching `f` that have blind key keys[i], for each of the `nkeys` keys (1..
+ * STORE_COUNT_KEYS_MAX), grouped further by `group` (0..STORE_GROUP_MAX - 1 names, as
+ * store_record_count_by takes them, with `location_len` alike). A record with several
+ * of the keys counts under each. row->value[0] is the key's index in `keys` in
+ * decimal ("0", "1", ...), row->value[1 + i] the value of group[i]; keys no record
+ * has give no row. f->terms must be empty (RC_EINVALID otherwise). One query: it
+ * walks the index entries of the keys, not the records.
+ */
+#define STORE_COUNT_KEYS_MAX	64
+
+int	store_record_count_keys(struct store *s, const struct store_filter *f,
+	    const uint8_t (*keys)[STORE_BLIND_BYTES], size_t nkeys,
+	    const char *const *group, size_t ngroup, int location_len,
+	    int (*cb)(void *arg, const struct store_count_row *row), void *arg);
+
 /* Open records per owner and risk level, with how many passed their response time
  * while still in workflow "new". `due` holds the seconds allowed for high, medium, low
  * and no risk level. Filters as in store_filter (NULL = any). */

@@ -349,6 +349,8 @@ static const struct page_nav {
 	{ "transfers",	"/transfers",	"Transfers",	"transfer.receive" },
 	{ "services",	"/services",	"Services",	"service.list" },
 	{ "tracing",	"/tracing",	"Tracing",	"tracing.list" },
+	{ "vots",	"/vots",	"VoT records",	"vot.list" },
+	{ "reports",	"/reports",	"Reports",	"report.read" },
 	{ "admin",	"/admin/users",	"Admin",	"user.manage" },
 	{ "account",	"/account",	"Account",	NULL },
 };
@@ -1207,6 +1209,18 @@ page_home_other(struct page *p)
 	if (page_may(p, "case.create")) {
 		HTML_RAW(&p->h, "<li><a href=\"/cases/new\">");
 		page_say(p, "Register a case");
+		HTML_RAW(&p->h, "</a></li>");
+		any = 1;
+	}
+	if (page_may(p, "vot.list")) {
+		HTML_RAW(&p->h, "<li><a href=\"/vots\">");
+		page_say(p, "Victims of trafficking");
+		HTML_RAW(&p->h, "</a></li>");
+		any = 1;
+	}
+	if (page_may(p, "report.read")) {
+		HTML_RAW(&p->h, "<li><a href=\"/reports\">");
+		page_say(p, "Reports");
 		HTML_RAW(&p->h, "</a></li>");
 		any = 1;
 	}

@@ -268,5 +268,11 @@ void	page_case_refused(struct page *p);
  * and for a caseworker what is due next; links to /tasks. Nothing when the role has
  * no task list. */
 void	page_home_tasks(struct page *p);
+/* ---- counter-trafficking and reports (pages_vot.c, pages_reports.c) ---------------- */
+
+/* VoT records: /vots, /vots/new, /vots/{id}, /vots/{id}/edit (static). */
+const struct http_routes *pages_vot_routes(void);
+/* Reports: /reports, /reports/{name}; the case summary /cases/{id}/summary.pdf. */
+const struct http_routes *pages_reports_routes(void);
 
 #endif

@@ -710,6 +710,44 @@ case_user_names(struct page *p, json_t *c)
 		}
 }
 
+/* Below a case's facts: its summary as PDF, and for counter-trafficking officers the
+ * VoT records linked to it and a link to register one. */
+static void
+case_more_links(struct page *p, const json_t *c)
+{
+	struct app_error err = { 0 };
+	const char *sid = json_get_str(c, "short_id");
+	json_t *vots = NULL, *v;
+	size_t i;
+
+	HTML_RAW(&p->h, "<ul class=\"links\" id=\"case-links\"><li><a id=\"summary-pdf\" "
+	    "href=\"/cases/");
+	html_url_param(&p->h, sid);
+	HTML_RAW(&p->h, "/summary.pdf\">");
+	page_say(p, "Case summary (PDF)");
+	HTML_RAW(&p->h, "</a></li>");
+	if (page_may(p, "vot.list") && app_vot_list_for_case(p->req->app, &p->req->actor,
+	    json_get_str(c, "id"), &vots, &err) == RC_OK) {
+		json_array_foreach(json_object_get(vots, "data"), i, v) {
+			HTML_RAW(&p->h, "<li><a class=\"vot-link\" href=\"/vots/");
+			html_url_param(&p->h, json_get_str(v, "short_id"));
+			HTML_RAW(&p->h, "\">");
+			page_say_args(p, "VoT record {1}", json_get_str(v, "short_id"), NULL,
+			    NULL);
+			HTML_RAW(&p->h, "</a></li>");
+		}
+	}
+	if (page_may(p, "vot.create")) {
+		HTML_RAW(&p->h, "<li><a id=\"new-vot\" href=\"/vots/new?case=");
+		html_url_param(&p->h, sid);
+		HTML_RAW(&p->h, "\">");
+		page_say(p, "Register a VoT record for this child");
+		HTML_RAW(&p->h, "</a></li>");
+	}
+	HTML_RAW(&p->h, "</ul>\n");
+	json_decref(vots);
+}
+
 void
 page_case_view(struct http_request *req, struct http_response *resp)
 {
@@ -751,6 +789,7 @@ page_case_view(struct http_request *req, struct http_response *resp)
 	}
 	case_meta(&p, c);
 	page_case_workflow(&p, &cf, c);
+	case_more_links(&p, c);
 	case_sections(&p, &cf, c);
 	pages_case_referrals(&p, c);
 	pages_case_transfer(&p, c);

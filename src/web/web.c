@@ -184,10 +184,13 @@ static const struct http_routes *(*const web_tables[])(void) = {
 	api_workflow_routes,
 	api_referrals_routes,
 	api_tracing_routes,
+	api_reports_routes,
 	pages_routes,
 	pages_workflow_routes,
 	pages_referrals_routes,
 	pages_tracing_routes,
+	pages_vot_routes,
+	pages_reports_routes,
 };
 
 #define WEB_TABLES	(sizeof(web_tables) / sizeof(web_tables[0]))

@@ -909,6 +909,82 @@ test_generated_cases_pass_the_case_form(void **state)
 	forms_free(fs);
 }
 
+/* Generated VoT records pass the VoT form, come out the same for the same seed, and
+ * have the proportions gen.h promises (within what 3000 draws allow). */
+static void
+test_generated_vots_pass_the_vot_form(void **state)
+{
+	struct locs *l = *state;
+	struct forms *fs = forms_new();
+	struct form_context ctx = { TODAY, NULL, NULL };
+	struct form_errors errs;
+	struct gen *g = gen_new(11), *g2 = gen_new(11);
+	char msg[256], *a, *b;
+	int k, female = 0, minors = 0, confirmed = 0, consent = 0, labour = 0, sexual = 0;
+	enum gen_route r;
+
+	assert_non_null(fs);
+	assert_non_null(g);
+	assert_non_null(g2);
+	for (size_t i = 0; i < embed_count; i++)
+		if (strncmp(embed_files[i].path, "config/lookups/", 15) == 0)
+			assert_int_equal(forms_add_lookup(fs, embed_files[i].data,
+			    embed_files[i].len, msg, sizeof(msg)), 0);
+	assert_int_equal(forms_add_form(fs, embed_find("config/forms/vot.json")->data,
+	    embed_find("config/forms/vot.json")->len, msg, sizeof(msg)), 0);
+	for (k = 0; k < 3000; k++) {
+		json_t *v, *v2;
+		const json_t *age, *types;
+
+		r = (enum gen_route)(k % GEN_ROUTE__MAX);
+		v = gen_vot(g, TODAY, r, l->codes, l->n);
+		v2 = gen_vot(g2, TODAY, r, l->codes, l->n);
+		assert_non_null(v);
+		memset(&errs, 0, sizeof(errs));
+		if (form_validate(forms_get(fs, "vot"), v, &ctx, &errs) != 0) {
+			form_errors_format(&errs, msg, sizeof(msg));
+			fail_msg("generated VoT record %d is not valid: %s", k, msg);
+		}
+		a = json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT);
+		b = json_dumps(v2, JSON_SORT_KEYS | JSON_COMPACT);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		assert_null(json_object_get(v, "case_id"));
+		/* the year of registration is the year of identification */
+		assert_int_equal(json_integer_value(json_object_get(v,
+		    "year_of_registration")), atoi(json_get_str(v, "identification_date")));
+		assert_true(strcmp(json_get_str(v, "identification_date"), TODAY) <= 0);
+		female += strcmp(json_get_str(v, "sex"), "female") == 0;
+		age = json_object_get(v, "age_at_identification");
+		minors += json_integer_value(age) < 18;
+		confirmed += strcmp(json_get_str(v, "screening_outcome"),
+		    "confirmed_victim") == 0;
+		consent += json_is_true(json_object_get(v, "consent_reporting"));
+		types = json_object_get(v, "exploitation_types");
+		for (size_t i = 0; i < json_array_size(types); i++) {
+			labour += strcmp(json_string_value(json_array_get(types, i)),
+			    "isForcedLabour") == 0;
+			sexual += strcmp(json_string_value(json_array_get(types, i)),
+			    "isSexualExploit") == 0;
+		}
+		json_decref(v);
+		json_decref(v2);
+	}
+	/* two in three female, three in ten minors, four in five confirmed, 85 % consent */
+	assert_in_range(female, 1850, 2250);
+	assert_in_range(minors, 750, 1050);
+	assert_in_range(confirmed, 2250, 2550);
+	assert_in_range(consent, 2400, 2700);
+	assert_true(labour > 1000 && sexual > 1000);
+	assert_null(gen_vot(g, "2026-13-01", GEN_ROUTE_HORN, l->codes, l->n));
+	assert_null(gen_vot(g, TODAY, GEN_ROUTE__MAX, l->codes, l->n));
+	assert_null(gen_vot(g, TODAY, GEN_ROUTE_HORN, l->codes, 0));
+	gen_free(g);
+	gen_free(g2);
+	forms_free(fs);
+}
+
 int
 main(void)
 {
@@ -927,6 +1003,7 @@ main(void)
 		cmocka_unit_test(test_no_public_figures),
 		cmocka_unit_test(test_variants_are_the_same_child_spelled_otherwise),
 		cmocka_unit_test(test_generated_cases_pass_the_case_form),
+		cmocka_unit_test(test_generated_vots_pass_the_vot_form),
 	};
 
 	return cmocka_run_group_tests(tests, setup_locations, teardown_locations);
