@@ -1073,7 +1073,7 @@ key_counts_of(struct fixture *f, const struct store_filter *flt,
 	    collect_counts, &rows), RC_OK);
 	/* the store gives no order: sort by key index, then as written */
 	for (k = 0; k < nkeys; k++) {
-		char prefix[16];
+		char prefix[24];	/* "%zu/" of any size_t */
 
 		snprintf(prefix, sizeof(prefix), "%zu/", k);
 		for (p = rows.p; p != NULL && *p != '\0'; p = e + 1) {
