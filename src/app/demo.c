@@ -368,7 +368,8 @@ vot_pool_load(struct app *a, const char *agency_id, struct vot_pool *p)
 			return rc;
 		f.offset += f.limit;
 	} while (p->seen == f.limit && p->n < VOT_POOL_MAX);
-	qsort(p->c, p->n, sizeof(*p->c), vot_pool_cmp);
+	if (p->n > 0)	/* no cases yet: nothing to sort, and no array */
+		qsort(p->c, p->n, sizeof(*p->c), vot_pool_cmp);
 	return RC_OK;
 }
 
