@@ -170,6 +170,22 @@ erow "GET /api/v1/exports/aggregate?report=cases&by=location,sex&location_level=
 erow "GET /api/v1/exports/ctdc (every agency)" "M&E" "$mne" /api/v1/exports/ctdc
 erow "GET /api/v1/exports/ctdc (one agency)" "CT officer" "$ct" /api/v1/exports/ctdc
 
+# the CTDC export of the whole dataset, recounted: every combination of its columns
+# must describe at least k = 11 records (config/reports.json)
+curl -s -o "$tmp/ctdc.csv" -H "Authorization: Bearer $mne" "$base/api/v1/exports/ctdc"
+ctdc_recount=$(python3 - "$tmp/ctdc.csv" <<'PY'
+import collections, csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
+head, data = rows[0], rows[1:]
+classes = collections.Counter(tuple(r) for r in data)
+smallest = min(classes.values()) if classes else 0
+print("%d rows, %d distinct combinations of all %d columns, smallest %d: %s" % (
+    len(data), len(classes), len(head), smallest,
+    "k = 11 holds" if data and smallest >= 11 else "k = 11 FAILS"))
+PY
+)
+echo "bench: CTDC recount: $ctdc_recount" >&2
+
 cases=$(curl -s "$base/api/v1/reports/cases" -H "Authorization: Bearer $mne" |
     sed -n 's/.*"total":\([0-9]*\).*/\1/p')
 vots=$(curl -s "$base/api/v1/reports/vots" -H "Authorization: Bearer $mne" |
@@ -183,6 +199,7 @@ report=$tmp/report.md
 	echo "- routecare: $("$bin" --version), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
 	echo "- data: $cases cases and $vots VoT records (routecare gen --cases $ncases --vots $nvots --seed 7; generated in ${gen_secs} s), SQLite"
 	echo "- each request $runs times with curl over loopback; server threads: one per CPU"
+	echo "- CTDC export of every VoT record, recounted: $ctdc_recount"
 	echo "- one warm-up request first (GET /api/v1/reports/cases?by=sex as M&E: ${warm_secs} s, reading the database into the page cache)"
 	echo "- goal: every report under 1 s (API and page); $over requests over the goal or not 200"
 	echo
