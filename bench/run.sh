@@ -297,10 +297,17 @@ bench_backend() {
 	while read -r id; do
 		api "$rtok" "/api/v1/cases/$id" | jq -c .data >>"$d/own.json"
 	done <"$d/own.ids"
+	# the view's metadata and deadlines, and the fields only the server sets
+	# ("system": true in config/forms/case.json), are not a client's to send
 	jq -c '{data: (del(.id, .short_id, .type, .rev, .status, .workflow, .age_band,
-	    .created_at, .updated_at, .assessment_due, .overdue, .owned_by, .name,
-	    .name_middle, .name_original_script) | .name_first = "@FIRST@" |
-	    .name_last = "@LAST@")}' "$d/own.json" >"$d/post.templates"
+	    .created_at, .updated_at, .assessment_due, .overdue, .deadlines, .owned_by,
+	    .name, .name_middle, .name_original_script, .risk_level_suggested,
+	    .risk_level_suggested_reasons, .case_status_reopened, .reopened_logs,
+	    .approval_subforms, .consent_overrides, .transfers,
+	    .matched_tracing_request_id, .matched_trace_id, .duplicate_of) |
+	    with_entries(select(.key | startswith("approval_status_") | not)) |
+	    .name_first = "@FIRST@" | .name_last = "@LAST@")}' \
+	    "$d/own.json" >"$d/post.templates"
 	jq -r 'select(.name_first and .sex) | "\(.sex) \(.name_first | tojson | .[1:-1])"' \
 	    "$d/own.json" | sort -u >"$d/post.first"
 	jq -r 'select(.name_last) | .name_last | tojson | .[1:-1]' "$d/own.json" | sort -u >"$d/post.last"

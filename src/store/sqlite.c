@@ -246,11 +246,30 @@ static int	sqlite_store_begin(struct store *);
 static int	sqlite_store_commit(struct store *);
 static int	sqlite_store_rollback(struct store *);
 
+#define DYN_MAX	16	/* composed statements kept prepared per connection */
+
+/* A statement composed from fragments (lists with filters), kept for the next call
+ * with the same text: preparing it again cost as much as running it. */
+struct dyn_stmt {
+	char		*sql;		/* malloc'd; NULL: free slot */
+	sqlite3_stmt	*st;
+	uint64_t	 used;		/* for evicting the least recently used */
+	int		 busy;		/* handed out and not yet given back */
+};
+
 struct sqlite_store {
 	struct store	 base;		/* first: store.c sees this */
 	char		 path[4096];
 	sqlite3		*db;
 	sqlite3_stmt	*st[STMT__MAX];
+	struct dyn_stmt	 dyn[DYN_MAX];
+	uint64_t	 dyn_clock;
+};
+
+/* A composed statement handed out by dyn_prepare(): give it back with dyn_done(). */
+struct dyn_use {
+	sqlite3_stmt	*st;
+	struct dyn_stmt	*slot;		/* NULL: prepared for this use only */
 };
 
 /* ---- statement plumbing ------------------------------------------------------ */
@@ -399,6 +418,71 @@ fail:
 	return RC_EIO;
 }
 
+/* The statement for composed SQL `sql`: the kept one when it is free, else a new one
+ * (kept in a free or the least recently used slot when no other use holds it). */
+static int
+dyn_prepare(struct store *s, const char *sql, struct dyn_use *u)
+{
+	struct dyn_stmt *d = S(s)->dyn, *slot = NULL;
+	size_t i;
+
+	u->st = NULL;
+	u->slot = NULL;
+	for (i = 0; i < DYN_MAX; i++)
+		if (d[i].sql != NULL && strcmp(d[i].sql, sql) == 0) {
+			if (d[i].busy)
+				break;		/* a nested use: prepare another below */
+			d[i].busy = 1;
+			d[i].used = ++S(s)->dyn_clock;
+			u->st = d[i].st;
+			u->slot = &d[i];
+			return RC_OK;
+		}
+	if (i == DYN_MAX)
+		for (i = 0; i < DYN_MAX; i++) {
+			if (d[i].busy)
+				continue;
+			if (d[i].sql == NULL) {
+				slot = &d[i];
+				break;
+			}
+			if (slot == NULL || d[i].used < slot->used)
+				slot = &d[i];
+		}
+	if (sqlite3_prepare_v3(S(s)->db, sql, -1, slot != NULL ?
+	    SQLITE_PREPARE_PERSISTENT : 0, &u->st, NULL) != SQLITE_OK)
+		return rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+	if (slot != NULL) {
+		char *copy = strdup(sql);
+
+		if (copy == NULL)
+			return RC_OK;		/* used once, finalized by dyn_done */
+		sqlite3_finalize(slot->st);
+		free(slot->sql);
+		slot->sql = copy;
+		slot->st = u->st;
+		slot->busy = 1;
+		slot->used = ++S(s)->dyn_clock;
+		u->slot = slot;
+	}
+	return RC_OK;
+}
+
+static void
+dyn_done(struct dyn_use *u)
+{
+	if (u->st == NULL)
+		return;
+	if (u->slot != NULL) {
+		sqlite3_reset(u->st);
+		sqlite3_clear_bindings(u->st);
+		u->slot->busy = 0;
+	} else
+		sqlite3_finalize(u->st);
+	u->st = NULL;
+	u->slot = NULL;
+}
+
 static void
 sqlite_store_close(struct store *s)
 {
@@ -408,6 +492,10 @@ sqlite_store_close(struct store *s)
 		return;
 	for (i = 0; i < STMT__MAX; i++)
 		sqlite3_finalize(S(s)->st[i]);
+	for (i = 0; i < DYN_MAX; i++) {
+		sqlite3_finalize(S(s)->dyn[i].st);
+		free(S(s)->dyn[i].sql);
+	}
 	sqlite3_close(S(s)->db);
 	free(s);
 }
@@ -1863,7 +1951,8 @@ sqlite_store_doc_list(struct store *s, const struct store_doc_filter *f, int64_t
     store_doc_cb cb, void *arg)
 {
 	struct buf q = BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct dyn_use u = { 0 };
+	sqlite3_stmt *st;
 	struct store_doc d;
 	int rc = RC_ENOMEM, src, i;
 
@@ -1871,29 +1960,27 @@ sqlite_store_doc_list(struct store *s, const struct store_doc_filter *f, int64_t
 		if (buf_puts(&q, "SELECT count(*) FROM docs") != 0 ||
 		    doc_where(&q, f) != RC_OK)
 			goto out;
-		if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-			rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+		if ((rc = dyn_prepare(s, q.p, &u)) != RC_OK)
 			goto out;
-		}
+		st = u.st;
 		doc_bind(st, f);
 		if ((src = sqlite3_step(st)) != SQLITE_ROW) {
 			rc = rc_from_sqlite(S(s)->db, src);
 			goto out;
 		}
 		*total = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-		st = NULL;
+		dyn_done(&u);
 		buf_reset(&q);
+		rc = RC_ENOMEM;
 	}
 	if (buf_puts(&q, "SELECT " DOC_COLS " FROM docs") != 0 ||
 	    doc_where(&q, f) != RC_OK ||
 	    buf_puts(&q, f->descending ? " ORDER BY at DESC, id LIMIT ? OFFSET ?" :
 	    " ORDER BY at, id LIMIT ? OFFSET ?") != 0)
 		goto out;
-	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+	if ((rc = dyn_prepare(s, q.p, &u)) != RC_OK)
 		goto out;
-	}
+	st = u.st;
 	i = doc_bind(st, f);
 	sqlite3_bind_int64(st, i++, f->limit);
 	sqlite3_bind_int64(st, i, f->offset);
@@ -1907,7 +1994,7 @@ sqlite_store_doc_list(struct store *s, const struct store_doc_filter *f, int64_t
 	if (src != SQLITE_DONE)
 		rc = rc_from_sqlite(S(s)->db, src);
 out:
-	sqlite3_finalize(st);
+	dyn_done(&u);
 	buf_free(&q);
 	return rc;
 }
