@@ -1490,3 +1490,28 @@ pages_routes(void)
 {
 	return &pages_table_routes;
 }
+
+/* ---- lists ------------------------------------------------------------------------------- */
+
+void
+page_pager(struct page *p, int64_t page, int64_t pages, page_link_fn link,
+    const void *arg)
+{
+	char num[24], num2[24];
+
+	if (pages <= 1)
+		return;
+	snprintf(num, sizeof(num), "%" PRId64, page);
+	snprintf(num2, sizeof(num2), "%" PRId64, pages);
+	HTML_RAW(&p->h, "<nav class=\"pager\" aria-label=\"");
+	html_attr(&p->h, page_tr(p, "Pages"));
+	HTML_RAW(&p->h, "\">");
+	if (page > 1)
+		link(p, page - 1, "prev", "Previous", arg);
+	HTML_RAW(&p->h, " <span>");
+	page_say_args(p, "Page {1} of {2}", num, num2, NULL);
+	HTML_RAW(&p->h, "</span> ");
+	if (page < pages)
+		link(p, page + 1, "next", "Next", arg);
+	HTML_RAW(&p->h, "</nav>\n");
+}

@@ -88,6 +88,13 @@ void	page_say(struct page *p, const char *msgid);
 void	page_format(const char *lang, const char *msgid, const char *a1, const char *a2,
 	    const char *a3, char *out, size_t outsz);
 /* Write `msgid` translated with {1}, {2}, {3} replaced by `args` (escaped). */
+/* A link to page `page` of a list, with rel `rel` ("prev", "next") and the words
+ * `msgid`; `arg` is the list's own (its query, ...). */
+typedef void (*page_link_fn)(struct page *p, int64_t page, const char *rel,
+    const char *msgid, const void *arg);
+/* The pager of a list at `page` of `pages` (nothing when there is one page). */
+void	page_pager(struct page *p, int64_t page, int64_t pages, page_link_fn link,
+	    const void *arg);
 void	page_say_args(struct page *p, const char *msgid, const char *a1, const char *a2,
 	    const char *a3);
 /* The `lang` member of a {"en": ...} object, else "en", else NULL. */

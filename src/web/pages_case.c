@@ -140,8 +140,10 @@ static const char *const case_filter_names[] = {
 
 /* A link to page `page` of the list with the same filters. */
 static void
-case_list_link(struct page *p, int64_t page, const char *rel, const char *msgid)
+case_list_link(struct page *p, int64_t page, const char *rel, const char *msgid,
+    const void *arg)
 {
+	(void)arg;
 	const char *v;
 	size_t i;
 
@@ -281,7 +283,7 @@ page_cases(struct http_request *req, struct http_response *resp)
 	struct case_form cf = { 0 };
 	json_t *out = NULL, *c;
 	int64_t total, pages;
-	char num[32], num2[32];
+	char num[32];
 	struct page p;
 	size_t i;
 	int rc;
@@ -356,21 +358,7 @@ page_cases(struct http_request *req, struct http_response *resp)
 		HTML_RAW(&p.h, "</p>\n");
 	}
 	pages = (total + q.per - 1) / q.per;
-	if (pages > 1) {
-		snprintf(num, sizeof(num), "%" PRId64, q.page);
-		snprintf(num2, sizeof(num2), "%" PRId64, pages);
-		HTML_RAW(&p.h, "<nav class=\"pager\" aria-label=\"");
-		html_attr(&p.h, page_tr(&p, "Pages"));
-		HTML_RAW(&p.h, "\">");
-		if (q.page > 1)
-			case_list_link(&p, q.page - 1, "prev", "Previous");
-		HTML_RAW(&p.h, " <span>");
-		page_say_args(&p, "Page {1} of {2}", num, num2, NULL);
-		HTML_RAW(&p.h, "</span> ");
-		if (q.page < pages)
-			case_list_link(&p, q.page + 1, "next", "Next");
-		HTML_RAW(&p.h, "</nav>\n");
-	}
+	page_pager(&p, q.page, pages, case_list_link, NULL);
 	page_finish(&p, 200);
 out:
 	case_form_free(&cf);

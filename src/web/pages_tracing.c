@@ -273,9 +273,11 @@ tracing_decide_form(struct page *p, const char *request_sid, const char *trace_i
 /* ---- the list -------------------------------------------------------------- */
 
 static void
-tracing_list_link(struct page *p, const char *query, int64_t page, const char *rel,
-    const char *msgid)
+tracing_list_link(struct page *p, int64_t page, const char *rel, const char *msgid,
+    const void *arg)
 {
+	const char *query = arg;
+
 	HTML_RAW(&p->h, "<a rel=\"");
 	html_attr(&p->h, rel);
 	HTML_RAW(&p->h, "\" href=\"/tracing?page=");
@@ -298,7 +300,7 @@ page_tracing_list(struct http_request *req, struct http_response *resp)
 	const json_t *relf;
 	json_t *out = NULL, *t;
 	const char *s;
-	char num[32], num2[32], text[128];
+	char num[32], text[128];
 	int64_t total, pages;
 	struct page p;
 	size_t i;
@@ -399,21 +401,7 @@ page_tracing_list(struct http_request *req, struct http_response *resp)
 		HTML_RAW(&p.h, "</p>\n");
 	}
 	pages = (total + q.per - 1) / q.per;
-	if (pages > 1) {
-		snprintf(num, sizeof(num), "%" PRId64, q.page);
-		snprintf(num2, sizeof(num2), "%" PRId64, pages);
-		HTML_RAW(&p.h, "<nav class=\"pager\" aria-label=\"");
-		html_attr(&p.h, page_tr(&p, "Pages"));
-		HTML_RAW(&p.h, "\">");
-		if (q.page > 1)
-			tracing_list_link(&p, q.text, q.page - 1, "prev", "Previous");
-		HTML_RAW(&p.h, " <span>");
-		page_say_args(&p, "Page {1} of {2}", num, num2, NULL);
-		HTML_RAW(&p.h, "</span> ");
-		if (q.page < pages)
-			tracing_list_link(&p, q.text, q.page + 1, "next", "Next");
-		HTML_RAW(&p.h, "</nav>\n");
-	}
+	page_pager(&p, q.page, pages, tracing_list_link, q.text);
 	page_finish(&p, 200);
 out:
 	case_form_free(&cf);

@@ -90,8 +90,10 @@ static const char *const vot_columns[] = {
 #define VOT_COLUMNS	(sizeof(vot_columns) / sizeof(vot_columns[0]))
 
 static void
-vot_list_link(struct page *p, int64_t page, const char *rel, const char *msgid)
+vot_list_link(struct page *p, int64_t page, const char *rel, const char *msgid,
+    const void *arg)
 {
+	(void)arg;
 	static const char *const keep[] = { "query", "sex", "age_band" };
 	const char *v;
 	size_t i;
@@ -209,7 +211,7 @@ page_vots(struct http_request *req, struct http_response *resp)
 	struct app_error err = { 0 };
 	struct case_form cf = { 0 };
 	json_t *out = NULL, *v;
-	char num[32], num2[32];
+	char num[32];
 	int64_t total, pages;
 	struct page p;
 	size_t i;
@@ -277,21 +279,7 @@ page_vots(struct http_request *req, struct http_response *resp)
 		HTML_RAW(&p.h, "</p>\n");
 	}
 	pages = (total + q.per - 1) / q.per;
-	if (pages > 1) {
-		snprintf(num, sizeof(num), "%" PRId64, q.page);
-		snprintf(num2, sizeof(num2), "%" PRId64, pages);
-		HTML_RAW(&p.h, "<nav class=\"pager\" aria-label=\"");
-		html_attr(&p.h, page_tr(&p, "Pages"));
-		HTML_RAW(&p.h, "\">");
-		if (q.page > 1)
-			vot_list_link(&p, q.page - 1, "prev", "Previous");
-		HTML_RAW(&p.h, " <span>");
-		page_say_args(&p, "Page {1} of {2}", num, num2, NULL);
-		HTML_RAW(&p.h, "</span> ");
-		if (q.page < pages)
-			vot_list_link(&p, q.page + 1, "next", "Next");
-		HTML_RAW(&p.h, "</nav>\n");
-	}
+	page_pager(&p, q.page, pages, vot_list_link, NULL);
 	page_finish(&p, 200);
 out:
 	case_form_free(&cf);
