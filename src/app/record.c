@@ -602,8 +602,8 @@ splice_member(void *arg, const char *key, size_t klen, const char *val, size_t v
 	name[klen] = '\0';
 	if (!rec_field_shown(c->a, c->u, c->k, c->meta, name, 1))
 		return 0;
-	if (buf_printf(c->out, ",\"%s\":", name) != 0 ||
-	    buf_append(c->out, val, vlen) != 0)
+	if (buf_puts(c->out, ",\"") != 0 || buf_append(c->out, key, klen) != 0 ||
+	    buf_puts(c->out, "\":") != 0 || buf_append(c->out, val, vlen) != 0)
 		return RC_ENOMEM;
 	return 0;
 }
@@ -616,8 +616,8 @@ app_record_get_text(struct app *a, const struct app_actor *u, const char *type,
 	struct store_record r = { 0 };
 	struct splice_ctx c = { 0 };
 	struct vault_dk dk;
-	char act[APP_ACTION_MAX], *text = NULL, *mtext = NULL;
-	size_t len = 0, mlen, start = out->len;
+	char act[APP_ACTION_MAX], *text = NULL;
+	size_t len = 0, start = out->len;
 	json_t *meta = NULL;
 	int rc;
 
@@ -643,22 +643,18 @@ app_record_get_text(struct app *a, const struct app_actor *u, const char *type,
 		rc = app_fail(err, rc, "cannot open %s %s", k->noun, r.m.short_id);
 		goto out;
 	}
-	if ((meta = rec_meta_view(a, k, &r.m)) == NULL ||
-	    (mtext = json_dump_compact(meta)) == NULL) {
+	if ((meta = rec_meta_view(a, k, &r.m)) == NULL || json_write(out, meta) != 0 ||
+	    out->len - start < 2) {
 		rc = RC_ENOMEM;
 		goto out;
 	}
-	mlen = strlen(mtext);
 	c.a = a;
 	c.u = u;
 	c.k = k;
 	c.meta = meta;
 	c.out = out;
 	/* the metadata object without its closing brace, the members, the brace */
-	if (mlen < 2 || buf_append(out, mtext, mlen - 1) != 0) {
-		rc = RC_ENOMEM;
-		goto out;
-	}
+	out->p[--out->len] = '\0';
 	rc = json_members(text, len, splice_member, &c);
 	if (rc == RC_EINVALID) {
 		log_error("record %s rev %lld: body is not a JSON object", r.m.id,
@@ -686,7 +682,6 @@ out:
 		sodium_memzero(text, len);
 		free(text);
 	}
-	free(mtext);
 	json_decref(meta);
 	store_record_free(&r);
 	return rc;

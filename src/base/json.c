@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/json.h"
 
@@ -84,6 +85,125 @@ char *
 json_dump_compact(const json_t *j)
 {
 	return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+/* ---- writing ---------------------------------------------------------------------- */
+
+static int
+json_write_string(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";	/* as jansson writes */
+	size_t i, run = 0;
+	char esc[6];
+
+	if (buf_putc(b, '"') != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		size_t elen = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (buf_append(b, s + run, i - run) != 0)
+			return -1;
+		run = i + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"':	esc[1] = '"'; break;
+		case '\\':	esc[1] = '\\'; break;
+		case '\b':	esc[1] = 'b'; break;
+		case '\f':	esc[1] = 'f'; break;
+		case '\n':	esc[1] = 'n'; break;
+		case '\r':	esc[1] = 'r'; break;
+		case '\t':	esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			elen = 6;
+		}
+		if (buf_append(b, esc, elen) != 0)
+			return -1;
+	}
+	if (buf_append(b, s + run, n - run) != 0 || buf_putc(b, '"') != 0)
+		return -1;
+	return 0;
+}
+
+int
+json_write(struct buf *b, const json_t *j)
+{
+	char num[64];
+	const char *key;
+	size_t i, n;
+	json_t *v;
+	char *comma, *e;
+	int len;
+
+	if (j == NULL)
+		return -1;
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		if (buf_putc(b, '{') != 0)
+			return -1;
+		i = 0;
+		json_object_foreach((json_t *)j, key, v) {
+			if ((i++ > 0 && buf_putc(b, ',') != 0) ||
+			    json_write_string(b, key, strlen(key)) != 0 ||
+			    buf_putc(b, ':') != 0 || json_write(b, v) != 0)
+				return -1;
+		}
+		return buf_putc(b, '}');
+	case JSON_ARRAY:
+		if (buf_putc(b, '[') != 0)
+			return -1;
+		n = json_array_size(j);
+		for (i = 0; i < n; i++)
+			if ((i > 0 && buf_putc(b, ',') != 0) ||
+			    json_write(b, json_array_get(j, i)) != 0)
+				return -1;
+		return buf_putc(b, ']');
+	case JSON_STRING:
+		return json_write_string(b, json_string_value(j), json_string_length(j));
+	case JSON_INTEGER:
+		len = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(j));
+		return len > 0 && (size_t)len < sizeof(num) ? buf_append(b, num,
+		    (size_t)len) : -1;
+	case JSON_REAL:
+		/* as jansson writes it: 17 significant digits, always a real */
+		len = snprintf(num, sizeof(num) - 2, "%.17g", json_real_value(j));
+		if (len > 0 && (comma = strchr(num, ',')) != NULL)
+			*comma = '.';	/* a locale's decimal comma */
+		if (len <= 0 || (size_t)len >= sizeof(num) - 2 ||
+		    strspn(num, "-0123456789.e+") != (size_t)len)
+			return -1;	/* inf, nan: not JSON, as jansson refuses them */
+		if (strpbrk(num, ".e") == NULL) {
+			num[len++] = '.';
+			num[len++] = '0';
+		} else if ((e = strchr(num, 'e')) != NULL) {
+			/* the exponent without '+' and leading zeros: 1e300, 1e-5 */
+			char *d = e + 1, *from = d;
+
+			if (*from == '-')
+				d = ++from;
+			while (*from == '+' || (*from == '0' && from[1] != '\0'))
+				from++;
+			memmove(d, from, strlen(from) + 1);
+			len = (int)strlen(num);
+		}
+		return buf_append(b, num, (size_t)len);
+	case JSON_TRUE:
+		return buf_puts(b, "true");
+	case JSON_FALSE:
+		return buf_puts(b, "false");
+	case JSON_NULL:
+		return buf_puts(b, "null");
+	default:
+		return -1;
+	}
 }
 
 /* ---- walking members without a parse -------------------------------------------- */

@@ -28,6 +28,17 @@ const char *json_get_str(const json_t *o, const char *key);
 /* Serialise compactly with sorted keys; caller frees. NULL on failure. */
 char	*json_dump_compact(const json_t *j);
 
+struct buf;
+
+/*
+ * Append `j` to `b` compactly, members in the order they were set: the text
+ * json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) gives, written straight into the
+ * buffer (several times faster than jansson's dumper, which the API's responses and
+ * every record view go through). 0, or -1 when out of memory or `j` is NULL; `b`
+ * may then hold part of the text.
+ */
+int	json_write(struct buf *b, const json_t *j);
+
 /*
  * Walk the members of the JSON object text `s` (`n` bytes) without building it:
  * `cb` gets each key as written between its quotes (escapes not decoded; `klen`

@@ -123,6 +123,7 @@ struct form {
 	const json_t		*one_of;	/* NULL when none */
 	struct form_field	*fields;
 	json_t			**index;	/* per field: option id -> true, or NULL */
+	size_t			*by_id;		/* field positions in strcmp order of id */
 	size_t			 nfields;
 };
 
@@ -563,6 +564,7 @@ form_free(struct form *f)
 	}
 	free(f->fields);
 	free(f->index);
+	free(f->by_id);
 	json_decref(f->root);
 	free(f);
 }
@@ -766,7 +768,8 @@ load_fields(struct loader *l, struct form *f, const json_t *arr,
 		return load_fail(l, where, "\"fields\" must be a non-empty array");
 	f->fields = calloc(n, sizeof(*f->fields));
 	f->index = calloc(n, sizeof(*f->index));
-	if (f->fields == NULL || f->index == NULL)
+	f->by_id = calloc(n, sizeof(*f->by_id));
+	if (f->fields == NULL || f->index == NULL || f->by_id == NULL)
 		return load_nomem(l);
 	for (i = 0; i < n; i++) {
 		f->nfields = i + 1;	/* so form_free sees what this one holds */
@@ -774,14 +777,22 @@ load_fields(struct loader *l, struct form *f, const json_t *arr,
 		    &f->fields[i], &f->index[i]);
 		if (rc != RC_OK)
 			return rc;
-		for (j = 0; j < i; j++)
-			if (strcmp(f->fields[j].id, f->fields[i].id) == 0) {
+		/* insertion into the sorted order finds a duplicate on the way */
+		for (j = i; j > 0; j--) {
+			int c = strcmp(f->fields[f->by_id[j - 1]].id, f->fields[i].id);
+
+			if (c == 0) {
 				if (parent != NULL)
 					return load_fail(l, parent->id,
 					    "duplicate field id \"%s\"", f->fields[i].id);
 				return load_fail(l, NULL, "duplicate field id \"%s\"",
 				    f->fields[i].id);
 			}
+			if (c < 0)
+				break;
+			f->by_id[j] = f->by_id[j - 1];
+		}
+		f->by_id[j] = i;
 	}
 	return RC_OK;
 }
@@ -1001,11 +1012,20 @@ form_field_at(const struct form *f, size_t i)
 static long
 field_index(const struct form *f, const char *id)
 {
-	size_t i;
+	size_t lo = 0, hi = f->nfields;
 
-	for (i = 0; i < f->nfields; i++)
-		if (strcmp(f->fields[i].id, id) == 0)
-			return (long)i;
+	/* binary search of the sorted order: every view and save asks per member */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(f->fields[f->by_id[mid]].id, id);
+
+		if (c == 0)
+			return (long)f->by_id[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -1;
 }
 

@@ -256,6 +256,10 @@ static const char *const pg_migrations[] = {
 	"CREATE INDEX records_report ON records (id) INCLUDE (type, agency_id, owner_id,"
 	"  created_at, sex, age_band, nationality, location_code, risk_level, workflow,"
 	"  status, flags);",
+	/* 5: a record's documents in the order they are listed (deadlines by due time):
+	 * read straight from the index, with no sort for every case view */
+	"DROP INDEX docs_ref;"
+	"CREATE INDEX docs_ref ON docs (kind, ref, at, id);",
 };
 
 #define MIGRATION_COUNT (sizeof(pg_migrations) / sizeof(pg_migrations[0]))

@@ -233,6 +233,10 @@ static const char *const sqlite_migrations[] = {
 	"CREATE INDEX records_report ON records (id, type, agency_id, owner_id,"
 	"  created_at, sex, age_band, nationality, location_code, risk_level, workflow,"
 	"  status, flags);",
+	/* 5: a record's documents in the order they are listed (deadlines by due time):
+	 * read straight from the index, with no sort for every case view */
+	"DROP INDEX docs_ref;"
+	"CREATE INDEX docs_ref ON docs (kind, ref, at, id);",
 };
 
 #define MIGRATION_COUNT (sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]))

@@ -204,20 +204,13 @@ http_header_add(struct http_response *resp, const char *name, const char *fmt, .
 	resp->nheaders++;
 }
 
-static int
-http_dump_cb(const char *p, size_t n, void *arg)
-{
-	return buf_append(arg, p, n) == 0 ? 0 : -1;
-}
-
 void
 http_json(struct http_response *resp, unsigned status, const json_t *j)
 {
 	buf_reset(&resp->body);
 	resp->status = status;
 	resp->content_type = "application/json";
-	if (j == NULL || json_dump_callback(j, http_dump_cb, &resp->body,
-	    JSON_COMPACT | JSON_ENCODE_ANY) != 0 || buf_putc(&resp->body, '\n') != 0)
+	if (json_write(&resp->body, j) != 0 || buf_putc(&resp->body, '\n') != 0)
 		resp->failed = 1;
 }
 

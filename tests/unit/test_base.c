@@ -149,6 +149,50 @@ test_json_limits_are_enforced_with_named_problem(void **state)
 	    RC_EINVALID);
 }
 
+/* json_write gives what jansson's own compact dump gives, for every kind of value. */
+static void
+test_json_write_matches_jansson(void **state)
+{
+	static const char *const texts[] = {
+		"{}", "[]", "\"\"", "0", "-9223372036854775807", "true", "false", "null",
+		"{\"a\":1,\"b\":[1,2,{\"c\":null}],\"d\":{\"e\":\"f\"}}",
+		"\"quote \\\" backslash \\\\ slash / tab \\t nl \\n cr \\r bs \\b ff \\f\"",
+		"\"\\u0001\\u001f\\u007f \u0645\u062d\u0645\u062f \u1218\u1295 \u00e9\"",
+		"[0.5,-1.25,1e+300,3.0,100.0,0.1,123456789.123,1e-5,-2.5e-300,1e21]",
+		"{\"z\":1,\"a\":2,\"m\":{\"y\":[],\"b\":{}}}",
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		json_error_t jerr;
+		json_t *j = json_loads(texts[i], JSON_DECODE_ANY, &jerr);
+		char *want;
+
+		assert_non_null(j);
+		want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		assert_non_null(want);
+		buf_reset(&b);
+		assert_int_equal(json_write(&b, j), 0);
+		assert_string_equal(b.p, want);
+		free(want);
+		json_decref(j);
+	}
+	/* an object built in code keeps the order it was built in */
+	{
+		json_t *o = json_pack("{s:i}", "z", 1);
+
+		json_object_set_new(o, "a", json_string("x\ny"));
+		buf_reset(&b);
+		assert_int_equal(json_write(&b, o), 0);
+		assert_string_equal(b.p, "{\"z\":1,\"a\":\"x\\ny\"}");
+		json_decref(o);
+	}
+	assert_int_equal(json_write(&b, NULL), -1);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -160,6 +204,7 @@ main(void)
 		cmocka_unit_test(test_dates_are_real_days),
 		cmocka_unit_test(test_clock_formats_utc),
 		cmocka_unit_test(test_json_limits_are_enforced_with_named_problem),
+		cmocka_unit_test(test_json_write_matches_jansson),
 	};
 
 	if (sodium_init() < 0)
