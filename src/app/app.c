@@ -430,6 +430,20 @@ fail:
 	return rc;
 }
 
+void
+app_read_begin(struct app *a)
+{
+	if (store_read_begin(a->store) != RC_OK)
+		log_warn("store: no read snapshot; reads go one by one");
+}
+
+void
+app_read_end(struct app *a)
+{
+	if (store_read_end(a->store) != RC_OK)
+		log_warn("store: ending a read snapshot failed");
+}
+
 int
 app_clone(struct app *a, struct app **out, struct app_error *err)
 {

@@ -208,6 +208,14 @@ int	app_gen_cases(struct app *a, const char *password, int64_t ncases, uint64_t 
  */
 int	app_clone(struct app *a, struct app **out, struct app_error *err);
 
+/*
+ * A request that reads: its reads between these see one state of the database and
+ * cost one read lock (store_read_begin). Writes it makes still work: each ends the
+ * snapshot first. Failures are logged; the reads then go one by one.
+ */
+void	app_read_begin(struct app *a);
+void	app_read_end(struct app *a);
+
 /* Start the background writer that appends read audit rows in batches (one durable
  * commit per batch, at most APP_AUDIT_FLUSH_MS after the read). Without it every
  * audit row is written at once. app_audit_stop() flushes what is queued. */

@@ -89,6 +89,8 @@ struct store_ops {
 	int (*commit)(struct store *s);
 	int (*rollback)(struct store *s);
 	int (*in_transaction)(struct store *s);
+	int (*read_begin)(struct store *s);	/* NULL: nothing to do */
+	int (*read_end)(struct store *s);
 	int (*bulk)(struct store *s, int on);
 	int (*record_insert)(struct store *s, const struct record_meta *m, const uint8_t
 	    *dk, size_t dk_len, const uint8_t *body, size_t body_len);

@@ -268,7 +268,11 @@ struct sqlite_store {
 	sqlite3_stmt	*st[STMT__MAX];
 	struct dyn_stmt	 dyn[DYN_MAX];
 	uint64_t	 dyn_clock;
+	sqlite3_stmt	*snap_begin;	/* "BEGIN" (deferred), for store_read_begin */
+	int		 snap;		/* a read snapshot is open (not a write) */
 };
+
+static void	snap_leave(struct store *s, sqlite3_stmt *st);
 
 /* A composed statement handed out by dyn_prepare(): give it back with dyn_done(). */
 struct dyn_use {
@@ -311,6 +315,7 @@ stmt(struct store *s, enum stmt id)
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	snap_leave(s, st);
 	return st;
 }
 
@@ -388,7 +393,12 @@ sqlite_store_open(const char *path, struct store **out, char *msg, size_t msgsz)
 	    "PRAGMA secure_delete = ON;"
 	    "PRAGMA temp_store = MEMORY;"
 	    /* the blind index outgrows SQLite's 2 MB default early; store_bulk() more */
-	    "PRAGMA cache_size = -8192;";
+	    "PRAGMA cache_size = -8192;"
+	    /* reads of the database file through a mapping, not a pread(2) a page:
+	     * every commit by another connection (the audit writer's, every few ms)
+	     * empties a connection's page cache, so a server re-reads pages all the
+	     * time; capped by SQLite (SQLITE_MAX_MMAP_SIZE, 2 GB on Debian) */
+	    "PRAGMA mmap_size = 1099511627776;";
 	struct sqlite_store *s;
 	int src;
 
@@ -440,6 +450,7 @@ dyn_prepare(struct store *s, const char *sql, struct dyn_use *u)
 			d[i].used = ++S(s)->dyn_clock;
 			u->st = d[i].st;
 			u->slot = &d[i];
+			snap_leave(s, u->st);
 			return RC_OK;
 		}
 	if (i == DYN_MAX)
@@ -456,6 +467,7 @@ dyn_prepare(struct store *s, const char *sql, struct dyn_use *u)
 	if (sqlite3_prepare_v3(S(s)->db, sql, -1, slot != NULL ?
 	    SQLITE_PREPARE_PERSISTENT : 0, &u->st, NULL) != SQLITE_OK)
 		return rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+	snap_leave(s, u->st);
 	if (slot != NULL) {
 		char *copy = strdup(sql);
 
@@ -500,6 +512,7 @@ sqlite_store_close(struct store *s)
 		sqlite3_finalize(S(s)->dyn[i].st);
 		free(S(s)->dyn[i].sql);
 	}
+	sqlite3_finalize(S(s)->snap_begin);
 	sqlite3_close(S(s)->db);
 	free(s);
 }
@@ -562,15 +575,85 @@ sqlite_store_migrate(struct store *s, int upto)
 	return RC_OK;
 }
 
+/*
+ * Read snapshots. Each statement outside a transaction opens and closes a read
+ * transaction of its own: a WAL read lock taken and dropped (fcntl(2) calls), and
+ * the page cache checked against the WAL. A request that only reads runs its
+ * statements in one deferred transaction instead, which also gives them one state of
+ * the database. A write statement, or store_begin(), ends the snapshot first and runs
+ * as it would have: a snapshot never turns into a write transaction, which could
+ * fail with SQLITE_BUSY_SNAPSHOT after another connection's commit.
+ */
+static int
+sqlite_store_read_begin(struct store *s)
+{
+	sqlite3_stmt *st = S(s)->snap_begin;
+	int src;
+
+	if (S(s)->snap || !sqlite3_get_autocommit(S(s)->db))
+		return RC_OK;		/* in a snapshot or a transaction already */
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(S(s)->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT,
+		    &st, NULL) != SQLITE_OK)
+			return rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+		S(s)->snap_begin = st;
+	}
+	src = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (src != SQLITE_DONE)
+		return rc_from_sqlite(S(s)->db, src);
+	S(s)->snap = 1;
+	return RC_OK;
+}
+
+static int
+sqlite_store_read_end(struct store *s)
+{
+	sqlite3_stmt *st;
+	int src;
+
+	if (!S(s)->snap)
+		return RC_OK;
+	S(s)->snap = 0;
+	if (sqlite3_get_autocommit(S(s)->db))
+		return RC_OK;
+	/* COMMIT of a transaction that only read: the read lock goes (at the reset
+	 * of the last statement still stepping, if one is) */
+	if ((st = S(s)->st[STMT_COMMIT]) == NULL) {
+		if (sqlite3_prepare_v3(S(s)->db, sqlite_sql[STMT_COMMIT], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+			return rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+		S(s)->st[STMT_COMMIT] = st;
+	}
+	sqlite3_reset(st);
+	src = sqlite3_step(st);
+	sqlite3_reset(st);
+	return src == SQLITE_DONE ? RC_OK : rc_from_sqlite(S(s)->db, src);
+}
+
+/* Before statement `st` runs: a write ends the read snapshot. */
+static void
+snap_leave(struct store *s, sqlite3_stmt *st)
+{
+	if (S(s)->snap && !sqlite3_stmt_readonly(st))
+		(void)sqlite_store_read_end(s);
+}
+
 static int
 sqlite_store_begin(struct store *s)
 {
+	int rc;
+
+	if (S(s)->snap && (rc = sqlite_store_read_end(s)) != RC_OK)
+		return rc;
 	return exec_id(s, STMT_BEGIN);
 }
 
 static int
 sqlite_store_commit(struct store *s)
 {
+	if (S(s)->snap)
+		return sqlite_store_read_end(s);
 	return exec_id(s, STMT_COMMIT);
 }
 
@@ -594,12 +677,14 @@ sqlite_store_bulk(struct store *s, int on)
 static int
 sqlite_store_in_transaction(struct store *s)
 {
-	return !sqlite3_get_autocommit(S(s)->db);
+	return !S(s)->snap && !sqlite3_get_autocommit(S(s)->db);
 }
 
 static int
 sqlite_store_rollback(struct store *s)
 {
+	if (S(s)->snap)
+		return sqlite_store_read_end(s);	/* no write to undo */
 	if (sqlite3_get_autocommit(S(s)->db))
 		return RC_OK;
 	return exec_id(s, STMT_ROLLBACK);
@@ -2022,6 +2107,8 @@ static const struct store_ops sqlite_ops = {
 	.begin = sqlite_store_begin,
 	.commit = sqlite_store_commit,
 	.in_transaction = sqlite_store_in_transaction,
+	.read_begin = sqlite_store_read_begin,
+	.read_end = sqlite_store_read_end,
 	.bulk = sqlite_store_bulk,
 	.rollback = sqlite_store_rollback,
 	.record_insert = sqlite_store_record_insert,

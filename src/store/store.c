@@ -105,6 +105,18 @@ store_in_transaction(struct store *s)
 }
 
 int
+store_read_begin(struct store *s)
+{
+	return s->ops->read_begin != NULL ? s->ops->read_begin(s) : RC_OK;
+}
+
+int
+store_read_end(struct store *s)
+{
+	return s->ops->read_end != NULL ? s->ops->read_end(s) : RC_OK;
+}
+
+int
 store_record_insert(struct store *s, const struct record_meta *m, const uint8_t *dk,
     size_t dk_len, const uint8_t *body, size_t body_len)
 {

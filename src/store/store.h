@@ -39,6 +39,15 @@ int	store_begin(struct store *s);		/* immediate: takes the write lock */
 int	store_commit(struct store *s);
 int	store_rollback(struct store *s);	/* safe to call when no transaction */
 int	store_in_transaction(struct store *s);	/* 1 while a transaction is open */
+/*
+ * A read snapshot: the reads until store_read_end() see one state of the database,
+ * at the cost of one read lock instead of one per statement (SQLite; nothing on
+ * PostgreSQL). Not a transaction: store_in_transaction() stays 0, and a write or
+ * store_begin() ends it first, then runs as without it. No-op when one is open or a
+ * transaction is; store_read_end() is one when none is.
+ */
+int	store_read_begin(struct store *s);
+int	store_read_end(struct store *s);
 /* Bulk loading on (1) or off (0) for this handle: a larger page cache and fewer WAL
  * checkpoints on SQLite (nothing to change on PostgreSQL). Every commit stays as
  * durable as ever; only memory use grows while it is on. */

@@ -54,6 +54,7 @@ struct http_ctx {
 	unsigned		 status;	/* answered with; 0 = not answered */
 	int			 queued;	/* a response is queued: ignore further calls */
 	int			 too_big;	/* the body went over HTTP_BODY_MAX */
+	int			 has_body;	/* Content-Length > 0 or chunked */
 	size_t			 discarded;	/* bytes dropped after too_big */
 	struct buf		 body;		/* owned; wiped (may hold passwords) */
 	json_t			*json;		/* owned */
@@ -1114,6 +1115,9 @@ http_content_length(const struct http_request *req, size_t *out)
 	return 0;
 }
 
+static int	http_signin(struct http_server *s, struct http_ctx *c,
+		    struct http_response *resp);
+
 /* Step 1: the headers are in. 0 to read the body; -1 when `resp` holds the answer. */
 static int
 http_begin(struct http_server *s, struct http_ctx *c, struct http_response *resp)
@@ -1151,6 +1155,7 @@ http_begin(struct http_server *s, struct http_ctx *c, struct http_response *resp
 	}
 	has_body = (has_cl && cl > 0) ||
 	    http_header(&c->req, "Transfer-Encoding") != NULL;
+	c->has_body = has_body;
 	if (has_body && (r->flags & HTTP_BODY_JSON) &&
 	    !http_media_is(http_header(&c->req, "Content-Type"), "application/json")) {
 		http_error(resp, 415, "unsupported_media_type",
@@ -1163,15 +1168,27 @@ http_begin(struct http_server *s, struct http_ctx *c, struct http_response *resp
 		    "send the body as Content-Type: text/csv");
 		return -1;
 	}
+	if ((r->flags & HTTP_PAGE) && has_body &&
+	    !http_media_is(http_header(&c->req, "Content-Type"),
+	    "application/x-www-form-urlencoded") &&
+	    !http_media_is(http_header(&c->req, "Content-Type"), "multipart/form-data")) {
+		http_fail(s, c, resp, 415, "unsupported_media_type", "send a form");
+		return -1;
+	}
+	/* a read without a body signs in with the rest of its work, in step 3 */
+	if (!has_body && !http_method_unsafe(c->req.method))
+		return 0;
+	return http_signin(s, c, resp);
+}
+
+/* Step 1 or 3: who is asking, for a route that wants to know. 0 to go on; -1 when
+ * `resp` holds the answer (401, a redirect to /login, 503). */
+static int
+http_signin(struct http_server *s, struct http_ctx *c, struct http_response *resp)
+{
+	const struct http_route *r = c->req.route;
+
 	if (r->flags & HTTP_PAGE) {
-		if (has_body && !http_media_is(http_header(&c->req, "Content-Type"),
-		    "application/x-www-form-urlencoded") &&
-		    !http_media_is(http_header(&c->req, "Content-Type"),
-		    "multipart/form-data")) {
-			http_fail(s, c, resp, 415, "unsupported_media_type",
-			    "send a form");
-			return -1;
-		}
 		if (c->req.app == NULL) {
 			http_fail(s, c, resp, 503, "unavailable",
 			    "the server cannot reach its database");
@@ -1246,6 +1263,7 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 	struct http_server *s = cls;
 	struct http_response resp = { 0 };
 	struct http_ctx *c = *con_cls;
+	struct app *a;
 	size_t room;
 
 	(void)version;
@@ -1281,6 +1299,18 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 			return MHD_NO;
 		*upload_data_size = 0;
 		return MHD_YES;
+	}
+	/* a read without a body: signing in and the handler's reads in one read
+	 * snapshot, under one lock and from one state of the database (the response
+	 * cannot go in step 1: libmicrohttpd would then close the connection) */
+	if (!c->has_body && !http_method_unsafe(c->req.method)) {
+		if ((a = c->req.app) != NULL)
+			app_read_begin(a);
+		if (http_signin(s, c, &resp) == 0)
+			http_run(c, &resp);
+		if (a != NULL)
+			app_read_end(a);
+		return http_finish(s, c, &resp);
 	}
 	http_run(c, &resp);
 	return http_finish(s, c, &resp);
@@ -1318,7 +1348,7 @@ http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	    (double)(end.tv_nsec - c->start.tv_nsec) / 1e9;
 	if (c->status != 0) {
 		metrics_observe(s->metrics, c->label, c->req.method, c->status, secs);
-		log_info("%s %s %u %.1fms%s", http_method_name(c->req.method),
+		log_access("%s %s %u %.1fms%s", http_method_name(c->req.method),
 		    c->label < s->nlabels ? s->labels[c->label] : "unmatched", c->status,
 		    secs * 1e3, http_toe_note(toe));
 	}
