@@ -518,6 +518,54 @@ test_store_path_opens_the_same_database(void **state)
 	store_close(s2);
 }
 
+
+/* A read snapshot sees one state; a write inside it ends it and is stored; it is no
+ * transaction to the caller (on PostgreSQL it changes nothing). */
+static void
+test_read_snapshot_sees_one_state_and_gives_way_to_writes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_agency a = { 0 }, b = { 0 }, got;
+	struct store *other;
+	char msg[200];
+
+	assert_int_equal(store_open(store_path(f->s), &other, msg, sizeof(msg)), RC_OK);
+	id_uuid4(a.id);
+	str_copy(a.code, sizeof(a.code), "first");
+	str_copy(a.name, sizeof(a.name), "First");
+	assert_int_equal(store_agency_insert(f->s, &a), RC_OK);
+
+	assert_int_equal(store_read_begin(f->s), RC_OK);
+	assert_int_equal(store_read_begin(f->s), RC_OK);	/* nested: nothing */
+	assert_false(store_in_transaction(f->s));
+	assert_int_equal(store_agency_get(f->s, "first", &got), RC_OK);
+	/* another connection commits meanwhile */
+	id_uuid4(b.id);
+	str_copy(b.code, sizeof(b.code), "second");
+	str_copy(b.name, sizeof(b.name), "Second");
+	assert_int_equal(store_agency_insert(other, &b), RC_OK);
+	if (!f->pg)	/* SQLite: the snapshot still sees the state it began with */
+		assert_int_equal(store_agency_get(f->s, "second", &got), RC_ENOTFOUND);
+	/* a write ends the snapshot and is stored, though the state moved on */
+	b.id[0] = '\0';
+	id_uuid4(b.id);
+	str_copy(b.code, sizeof(b.code), "third");
+	assert_int_equal(store_agency_insert(f->s, &b), RC_OK);
+	assert_int_equal(store_agency_get(f->s, "second", &got), RC_OK);
+	assert_int_equal(store_read_end(f->s), RC_OK);
+	assert_int_equal(store_read_end(f->s), RC_OK);		/* none open: nothing */
+
+	/* a transaction begun inside a snapshot is a real one */
+	assert_int_equal(store_read_begin(f->s), RC_OK);
+	assert_int_equal(store_agency_get(f->s, "first", &got), RC_OK);
+	assert_int_equal(store_begin(f->s), RC_OK);
+	assert_true(store_in_transaction(f->s));
+	assert_int_equal(store_rollback(f->s), RC_OK);
+	assert_int_equal(store_read_end(f->s), RC_OK);
+	assert_int_equal(store_agency_get(other, "third", &got), RC_OK);
+	store_close(other);
+}
+
 static int
 count_history(void *arg, struct store_history *h)
 {
@@ -1514,6 +1562,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrations_are_applied_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_snapshot_sees_one_state_and_gives_way_to_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_round_trip_by_id_and_short_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_short_id_is_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_rev_is_refused_and_nothing_changes, setup, teardown),
