@@ -26,9 +26,9 @@ static const char *const case_summary[] = {
  * every save keeps up to date (app_workflow_tasks), so that the fast read path shows
  * the same as the full one without opening the body. */
 static void
-case_view(struct app *a, const struct record_meta *m, json_t *out)
+case_view(struct app *a, const struct store_record *r, json_t *out)
 {
-	app_workflow_view(a, m, out);
+	app_workflow_view(a, r, out);
 }
 
 /* A refusal naming the fields in `errs`, as a validation failure reads. */

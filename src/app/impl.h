@@ -65,7 +65,7 @@ struct app_kind {
 		    struct record_meta *m, json_t *after, struct app_error *err);
 	/* Add what the kind computes to a view (deadlines, ...) from the index columns
 	 * alone: the fast read path never parses the body. NULL: nothing. */
-	void	(*view)(struct app *a, const struct record_meta *m, json_t *out);
+	void	(*view)(struct app *a, const struct store_record *r, json_t *out);
 	/* Status and workflow stage of a new record. */
 	const char		*first_status, *first_stage;
 	/* A client's patch asked for another workflow stage ("workflow") or status
@@ -115,10 +115,10 @@ int	app_rec_save(struct app *a, const struct app_actor *u, const struct app_kind
 	    const struct store_record *r, const struct vault_dk *dk, const json_t *before,
 	    json_t *after, struct record_meta *m, const char *action, json_t **out,
 	    struct app_error *err);
-/* The view of record `m` with body `data` that `u` may see, as app_record_get (`full`)
+/* The view of record `r` with body `data` that `u` may see, as app_record_get (`full`)
  * or a list row gives it; caller decrefs; NULL when out of memory. */
 json_t	*app_rec_view(struct app *a, const struct app_actor *u, const struct app_kind *k,
-	    const struct record_meta *m, const json_t *data, int full);
+	    const struct store_record *r, const json_t *data, int full);
 
 /* ---- matching (match.c, tracing.c) ---- */
 
@@ -190,13 +190,15 @@ int	app_workflow_move(struct app *a, const struct app_actor *u,
 /* The case kind's `saved` hook: replace the case's task documents (kind "task", id
  * "<record id>:<due kind>" or "<record id>:approval:<type>", ref the record id,
  * owner_id the caseworker, "" for approvals, which wait for the agency's
- * supervisors; agency_id; at the due time) with workflow_deadlines() now. */
+ * supervisors; agency_id; at the due time) with workflow_deadlines() now, and keep
+ * the same deadlines beside the record for its views (store_record_deadlines_set). */
 int	app_workflow_tasks(struct app *a, const struct record_meta *m, const json_t *body);
 
-/* The case kind's `view` part: "deadlines" (from the task documents, "overdue"
- * computed now), "overdue" (any of them) and "assessment_due" (the response
- * deadline, while there is one). */
-void	app_workflow_view(struct app *a, const struct record_meta *m, json_t *out);
+/* The case kind's `view` part: "deadlines" (kept beside the record by
+ * app_workflow_tasks, else read from its task documents; "overdue" computed now),
+ * "overdue" (any of them) and "assessment_due" (the response deadline, while there
+ * is one). */
+void	app_workflow_view(struct app *a, const struct store_record *r, json_t *out);
 
 /* Is there consent in case `body` (record `m`) for `purpose` and `recipient_type`
  * (NULL: none in particular), or a supervisor's override? Fills `out`. RC_OK, or

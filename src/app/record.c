@@ -247,8 +247,9 @@ app_location_exists(void *arg, const char *code)
 
 /* The record's metadata as every view starts: from the index columns alone. */
 static json_t *
-rec_meta_view(struct app *a, const struct app_kind *k, const struct record_meta *m)
+rec_meta_view(struct app *a, const struct app_kind *k, const struct store_record *r)
 {
+	const struct record_meta *m = &r->m;
 	char ts[CLOCK_ISO_SIZE], owner[64];
 	json_t *out;
 
@@ -266,7 +267,7 @@ rec_meta_view(struct app *a, const struct app_kind *k, const struct record_meta 
 	clock_iso(m->updated_at, ts);
 	json_object_set_new(out, "updated_at", json_string(ts));
 	if (k->view != NULL)
-		k->view(a, m, out);
+		k->view(a, r, out);
 	app_username(a, m->owner_id, owner);
 	if (owner[0] != '\0')
 		json_object_set_new(out, "owned_by", json_string(owner));
@@ -297,12 +298,12 @@ rec_field_shown(struct app *a, const struct app_actor *u, const struct app_kind 
 /* The fields of `data` that `u` may see, with the record's metadata. */
 json_t *
 app_rec_view(struct app *a, const struct app_actor *u, const struct app_kind *k,
-    const struct record_meta *m, const json_t *data, int full)
+    const struct store_record *r, const json_t *data, int full)
 {
 	const char *key;
 	json_t *out, *v;
 
-	if ((out = rec_meta_view(a, k, m)) == NULL)
+	if ((out = rec_meta_view(a, k, r)) == NULL)
 		return NULL;
 	json_object_foreach((json_t *)data, key, v)
 		if (rec_field_shown(a, u, k, out, key, full))
@@ -571,7 +572,7 @@ app_record_get(struct app *a, const struct app_actor *u, const char *type,
 	if ((rc = app_rec_fetch(a, u, k, id, act, &r, err)) != RC_OK)
 		return rc;
 	if ((rc = app_rec_open(a, &r, &dk, &data, err)) == RC_OK &&
-	    (*out = app_rec_view(a, u, k, &r.m, data, 1)) == NULL)
+	    (*out = app_rec_view(a, u, k, &r, data, 1)) == NULL)
 		rc = RC_ENOMEM;
 	audit_note(a, u, act, r.m.id, NULL, rc == RC_OK ? "ok" : rc_name(rc));
 	vault_dk_wipe(&dk);
@@ -643,7 +644,7 @@ app_record_get_text(struct app *a, const struct app_actor *u, const char *type,
 		rc = app_fail(err, rc, "cannot open %s %s", k->noun, r.m.short_id);
 		goto out;
 	}
-	if ((meta = rec_meta_view(a, k, &r.m)) == NULL || json_write(out, meta) != 0 ||
+	if ((meta = rec_meta_view(a, k, &r)) == NULL || json_write(out, meta) != 0 ||
 	    out->len - start < 2) {
 		rc = RC_ENOMEM;
 		goto out;
@@ -861,7 +862,7 @@ list_row(void *arg, struct store_record *r)
 		store_record_free(r);
 		return rc;
 	}
-	view = app_rec_view(c->a, c->u, c->k, &r->m, data, 0);
+	view = app_rec_view(c->a, c->u, c->k, r, data, 0);
 	json_decref(data);
 	store_record_free(r);
 	if (view == NULL || json_array_append_new(c->rows, view) != 0)

@@ -222,6 +222,60 @@ wf_task_put(struct app *a, const struct record_meta *m, const struct workflow_du
 	return rc;
 }
 
+/* The name a deadline sorts by after its due time, as its task document's id does. */
+static void
+wf_due_name(const struct workflow_due *d, char *out, size_t outsz)
+{
+	if (d->kind == WDK_APPROVAL)
+		snprintf(out, outsz, "approval:%s", workflow_approval_name(d->approval));
+	else
+		snprintf(out, outsz, "%s", workflow_due_kind_name(d->kind));
+}
+
+/*
+ * Keep the deadlines of case `m` beside it (store_record_deadlines_set), in the
+ * order its task documents list them (due time, then id): one "kind|due_at|
+ * due_date|approval" per deadline, ";" between them. Codes and dates only.
+ */
+static int
+wf_deadlines_keep(struct app *a, const struct record_meta *m,
+    const struct workflow_due *due, size_t n)
+{
+	size_t order[WORKFLOW_DUE_MAX], i, j;
+	char ni[64], nj[64];
+	struct buf t = BUF_INIT;
+	int rc = RC_OK;
+
+	for (i = 0; i < n; i++) {
+		order[i] = i;
+		for (j = i; j > 0; j--) {
+			const struct workflow_due *p = &due[order[j - 1]];
+
+			wf_due_name(p, nj, sizeof(nj));
+			wf_due_name(&due[i], ni, sizeof(ni));
+			if (p->due_at < due[i].due_at ||
+			    (p->due_at == due[i].due_at && strcmp(nj, ni) <= 0))
+				break;
+			order[j] = order[j - 1];
+		}
+		order[j] = i;
+	}
+	if (buf_puts(&t, "") != 0)
+		rc = RC_ENOMEM;
+	for (i = 0; rc == RC_OK && i < n; i++) {
+		const struct workflow_due *d = &due[order[i]];
+
+		if (buf_printf(&t, "%s%s|%lld|%s|%s", i > 0 ? ";" : "",
+		    workflow_due_kind_name(d->kind), (long long)d->due_at, d->due_date,
+		    d->kind == WDK_APPROVAL ? workflow_approval_name(d->approval) : "") != 0)
+			rc = RC_ENOMEM;
+	}
+	if (rc == RC_OK)
+		rc = store_record_deadlines_set(a->store, m->id, t.p);
+	buf_free(&t);
+	return rc;
+}
+
 int
 app_workflow_tasks(struct app *a, const struct record_meta *m, const json_t *body)
 {
@@ -235,7 +289,7 @@ app_workflow_tasks(struct app *a, const struct record_meta *m, const json_t *bod
 	for (i = 0; i < n; i++)
 		if ((rc = wf_task_put(a, m, &due[i])) != RC_OK)
 			return rc;
-	return RC_OK;
+	return wf_deadlines_keep(a, m, due, n);
 }
 
 /* A task document as clients see it; `now` decides "overdue". NULL when it is not
@@ -309,50 +363,109 @@ wf_task_member(void *arg, const char *key, size_t klen, const char *val, size_t 
 	return 0;
 }
 
+/* One deadline of the view: `t` due at `at`. */
+static int
+wf_view_item(struct wf_view_ctx *c, const struct wf_task_text *t, int64_t at)
+{
+	char iso[CLOCK_ISO_SIZE];
+	json_t *o;
+
+	clock_iso(at, iso);
+	if ((o = json_object()) == NULL ||
+	    json_object_set_new(o, "kind", json_string(t->kind)) != 0 ||
+	    json_object_set_new(o, "due_at", json_string(iso)) != 0 ||
+	    (t->due_date[0] != '\0' &&
+	    json_object_set_new(o, "due_date", json_string(t->due_date)) != 0) ||
+	    json_object_set_new(o, "overdue", json_boolean(c->now >= at)) != 0 ||
+	    (t->approval[0] != '\0' &&
+	    json_object_set_new(o, "approval", json_string(t->approval)) != 0)) {
+		json_decref(o);
+		return RC_ENOMEM;
+	}
+	if (json_array_append_new(c->items, o) != 0)	/* o is freed by then */
+		return RC_ENOMEM;
+	if (c->now >= at)
+		c->overdue = 1;
+	if (strcmp(t->kind, "response") == 0)
+		c->response = at;
+	return RC_OK;
+}
+
 static int
 wf_view_doc(void *arg, struct store_doc *d)
 {
-	struct wf_view_ctx *c = arg;
 	struct wf_task_text t;
-	char iso[CLOCK_ISO_SIZE];
-	json_t *o = NULL;
 	int rc;
 
 	memset(&t, 0, sizeof(t));
 	rc = json_members(d->body, strlen(d->body), wf_task_member, &t);
 	if (rc != RC_OK || t.kind[0] == '\0') {
 		log_warn("task %s: not a task this program wrote", d->id);
-		store_doc_free(d);
-		return RC_OK;		/* the view goes on without it */
-	}
-	clock_iso(d->at, iso);
-	if ((o = json_object()) == NULL ||
-	    json_object_set_new(o, "kind", json_string(t.kind)) != 0 ||
-	    json_object_set_new(o, "due_at", json_string(iso)) != 0 ||
-	    (t.due_date[0] != '\0' &&
-	    json_object_set_new(o, "due_date", json_string(t.due_date)) != 0) ||
-	    json_object_set_new(o, "overdue", json_boolean(c->now >= d->at)) != 0 ||
-	    (t.approval[0] != '\0' &&
-	    json_object_set_new(o, "approval", json_string(t.approval)) != 0)) {
-		json_decref(o);
-		store_doc_free(d);
-		return RC_ENOMEM;
-	}
-	if (json_array_append_new(c->items, o) != 0) {	/* o is freed by then */
-		store_doc_free(d);
-		return RC_ENOMEM;
-	}
-	if (c->now >= d->at)
-		c->overdue = 1;
-	if (strcmp(t.kind, "response") == 0)
-		c->response = d->at;
+		rc = RC_OK;		/* the view goes on without it */
+	} else
+		rc = wf_view_item(arg, &t, d->at);
 	store_doc_free(d);
+	return rc;
+}
+
+/* Copy field `i` ("|"-separated) of `s` (`n` bytes) into `dst`; -1 when too long. */
+static int
+wf_field(const char *s, size_t n, int i, char *dst, size_t dstsz)
+{
+	const char *end = s + n, *p = s, *q;
+
+	for (; i > 0 && p < end; i--) {
+		if ((q = memchr(p, '|', (size_t)(end - p))) == NULL)
+			return -1;
+		p = q + 1;
+	}
+	if (i > 0)
+		return -1;
+	q = memchr(p, '|', (size_t)(end - p));
+	if (q == NULL)
+		q = end;
+	if ((size_t)(q - p) >= dstsz)
+		return -1;
+	memcpy(dst, p, (size_t)(q - p));
+	dst[q - p] = '\0';
+	return 0;
+}
+
+/* The deadlines kept beside the record (wf_deadlines_keep): no query, no parse. */
+static int
+wf_view_kept(struct wf_view_ctx *c, const char *record_id, const char *text)
+{
+	const char *p = text, *end;
+	struct wf_task_text t;
+	char at[24], *e;
+	long long v;
+	int rc;
+
+	while (*p != '\0') {
+		end = strchr(p, ';');
+		if (end == NULL)
+			end = p + strlen(p);
+		memset(&t, 0, sizeof(t));
+		if (wf_field(p, (size_t)(end - p), 0, t.kind, sizeof(t.kind)) != 0 ||
+		    wf_field(p, (size_t)(end - p), 1, at, sizeof(at)) != 0 ||
+		    wf_field(p, (size_t)(end - p), 2, t.due_date, sizeof(t.due_date)) != 0 ||
+		    wf_field(p, (size_t)(end - p), 3, t.approval, sizeof(t.approval)) != 0 ||
+		    t.kind[0] == '\0' || (v = strtoll(at, &e, 10), *e != '\0' || e == at)) {
+			log_warn("case %s: its kept deadlines are not as this program writes "
+			    "them", record_id);
+			return RC_OK;	/* the view goes on without the rest */
+		}
+		if ((rc = wf_view_item(c, &t, (int64_t)v)) != RC_OK)
+			return rc;
+		p = *end == ';' ? end + 1 : end;
+	}
 	return RC_OK;
 }
 
 void
-app_workflow_view(struct app *a, const struct record_meta *m, json_t *out)
+app_workflow_view(struct app *a, const struct store_record *r, json_t *out)
 {
+	const struct record_meta *m = &r->m;
 	struct store_doc_filter f;
 	struct wf_view_ctx c;
 	char iso[CLOCK_ISO_SIZE];
@@ -363,10 +476,16 @@ app_workflow_view(struct app *a, const struct record_meta *m, json_t *out)
 	if ((c.items = json_array()) == NULL)
 		return;
 	c.now = clock_now();
-	f.kind = TASK_KIND;
-	f.ref = m->id;
-	f.limit = WORKFLOW_DUE_MAX * 2;
-	if ((rc = store_doc_list(a->store, &f, NULL, wf_view_doc, &c)) != RC_OK) {
+	if (r->deadlines != NULL)
+		rc = wf_view_kept(&c, m->id, r->deadlines);
+	else {
+		/* saved before its deadlines were kept beside it: its task documents */
+		f.kind = TASK_KIND;
+		f.ref = m->id;
+		f.limit = WORKFLOW_DUE_MAX * 2;
+		rc = store_doc_list(a->store, &f, NULL, wf_view_doc, &c);
+	}
+	if (rc != RC_OK) {
 		log_warn("case %s: cannot read its tasks: %s", m->id, rc_name(rc));
 		json_decref(c.items);
 		return;
@@ -1002,7 +1121,7 @@ app_case_get_workflow(struct app *a, const struct app_actor *u, const char *id,
 	if ((rc = app_rec_fetch(a, u, &app_kind_case, id, "case.read", &r, err)) != RC_OK)
 		return rc;
 	if ((rc = app_rec_open(a, &r, &dk, &body, err)) == RC_OK) {
-		if ((*out = app_rec_view(a, u, &app_kind_case, &r.m, body, 1)) == NULL ||
+		if ((*out = app_rec_view(a, u, &app_kind_case, &r, body, 1)) == NULL ||
 		    (wf = wf_info(a, u, &r.m, body)) == NULL ||
 		    json_object_set_new(*out, "workflow_state", wf) != 0) {
 			json_decref(*out);

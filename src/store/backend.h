@@ -21,6 +21,7 @@ enum stmt {
 	STMT_RECORD_GET_SHORT,
 	STMT_RECORD_UPDATE,
 	STMT_RECORD_REV,
+	STMT_RECORD_DEADLINES_SET,
 	STMT_KEYS_DELETE,
 	STMT_KEYS_INSERT,
 	STMT_ERASE_DK,
@@ -98,6 +99,8 @@ struct store_ops {
 	    struct store_record *out);
 	int (*record_update)(struct store *s, const struct record_meta *m, int64_t
 	    expected_rev, const uint8_t *body, size_t body_len);
+	int (*record_deadlines_set)(struct store *s, const char *record_id,
+	    const char *text);
 	int (*record_keys_set)(struct store *s, const char *record_id, const uint8_t
 	    (*keys)[STORE_BLIND_BYTES], size_t n);
 	int (*record_erase)(struct store *s, const char *record_id);

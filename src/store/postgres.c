@@ -35,7 +35,7 @@
 	"r.id, r.type, r.short_id, r.rev, r.status, r.workflow, r.risk_level, r.sex, " \
 	"r.age_band, r.nationality, r.location_code, r.owner_id, r.agency_id, " \
 	"r.created_at, r.updated_at, r.flags, r.link_id, r.peer_agency_id, d.wrapped, " \
-	"r.body"
+	"r.body, r.deadlines"
 
 #define DOC_COLS "kind, id, ref, owner_id, agency_id, at, body, updated_at"
 
@@ -78,6 +78,7 @@ static const char *const pg_sql[STMT__MAX] = {
 	    "owner_id = $11, agency_id = $12, updated_at = $13, flags = $14, body = $15, "
 	    "link_id = $16, peer_agency_id = $17 WHERE id = $1 AND rev = $2",
 	[STMT_RECORD_REV] = "SELECT rev FROM records WHERE id = $1",
+	[STMT_RECORD_DEADLINES_SET] = "UPDATE records SET deadlines = $2 WHERE id = $1",
 	[STMT_KEYS_DELETE] = "DELETE FROM record_keys WHERE record_id = $1",
 	/* every key of a record in one statement: $1 is a bytea[] in text form */
 	[STMT_KEYS_INSERT] =
@@ -260,6 +261,9 @@ static const char *const pg_migrations[] = {
 	 * read straight from the index, with no sort for every case view */
 	"DROP INDEX docs_ref;"
 	"CREATE INDEX docs_ref ON docs (kind, ref, at, id);",
+	/* 6: a record's deadlines beside it (store_record_deadlines_set): a case's
+	 * view reads them with the record instead of listing its task documents */
+	"ALTER TABLE records ADD COLUMN deadlines TEXT;",
 };
 
 #define MIGRATION_COUNT (sizeof(pg_migrations) / sizeof(pg_migrations[0]))
@@ -840,7 +844,29 @@ record_read_row(const PGresult *res, int row, struct store_record *r)
 		store_record_free(r);
 		return rc;
 	}
+	if (PQnfields(res) > 20 && !PQgetisnull(res, row, 20) &&
+	    (r->deadlines = strdup(PQgetvalue(res, row, 20))) == NULL) {
+		store_record_free(r);
+		return RC_ENOMEM;
+	}
 	return RC_OK;
+}
+
+static int
+pg_store_record_deadlines_set(struct store *s, const char *record_id, const char *text)
+{
+	struct params p;
+	PGresult *res;
+	int rc, n;
+
+	memset(&p, 0, sizeof(p));
+	p_text(&p, record_id);
+	p_text(&p, text);
+	if ((rc = run(s, STMT_RECORD_DEADLINES_SET, &p, &res)) != RC_OK)
+		return rc;
+	n = changed(res);
+	PQclear(res);
+	return n == 1 ? RC_OK : RC_ENOTFOUND;
 }
 
 static int
@@ -2154,6 +2180,7 @@ static const struct store_ops pg_ops = {
 	.record_get = pg_store_record_get,
 	.record_update = pg_store_record_update,
 	.record_keys_set = pg_store_record_keys_set,
+	.record_deadlines_set = pg_store_record_deadlines_set,
 	.record_erase = pg_store_record_erase,
 	.record_list = pg_store_record_list,
 	.key_count = pg_store_key_count,

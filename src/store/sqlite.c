@@ -23,7 +23,7 @@
 	"r.id, r.type, r.short_id, r.rev, r.status, r.workflow, r.risk_level, r.sex, " \
 	"r.age_band, r.nationality, r.location_code, r.owner_id, r.agency_id, " \
 	"r.created_at, r.updated_at, r.flags, r.link_id, r.peer_agency_id, d.wrapped, " \
-	"r.body"
+	"r.body, r.deadlines"
 
 #define DOC_COLS "kind, id, ref, owner_id, agency_id, at, body, updated_at"
 
@@ -63,6 +63,7 @@ static const char *const sqlite_sql[STMT__MAX] = {
 	    "owner_id = ?11, agency_id = ?12, updated_at = ?13, flags = ?14, body = ?15, "
 	    "link_id = ?16, peer_agency_id = ?17 WHERE id = ?1 AND rev = ?2",
 	[STMT_RECORD_REV] = "SELECT rev FROM records WHERE id = ?1",
+	[STMT_RECORD_DEADLINES_SET] = "UPDATE records SET deadlines = ?2 WHERE id = ?1",
 	[STMT_KEYS_DELETE] = "DELETE FROM record_keys WHERE record_id = ?1",
 	[STMT_KEYS_INSERT] =
 	    "INSERT OR IGNORE INTO record_keys (key, record_id) VALUES (?1, ?2)",
@@ -237,6 +238,9 @@ static const char *const sqlite_migrations[] = {
 	 * read straight from the index, with no sort for every case view */
 	"DROP INDEX docs_ref;"
 	"CREATE INDEX docs_ref ON docs (kind, ref, at, id);",
+	/* 6: a record's deadlines beside it (store_record_deadlines_set): a case's
+	 * view reads them with the record instead of listing its task documents */
+	"ALTER TABLE records ADD COLUMN deadlines TEXT;",
 };
 
 #define MIGRATION_COUNT (sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]))
@@ -722,7 +726,28 @@ record_read_row(sqlite3_stmt *st, struct store_record *r)
 		store_record_free(r);
 		return rc;
 	}
+	if (sqlite3_column_type(st, 20) != SQLITE_NULL &&
+	    (r->deadlines = strdup((const char *)sqlite3_column_text(st, 20))) == NULL) {
+		store_record_free(r);
+		return RC_ENOMEM;
+	}
 	return RC_OK;
+}
+
+static int
+sqlite_store_record_deadlines_set(struct store *s, const char *record_id,
+    const char *text)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(s, STMT_RECORD_DEADLINES_SET)) == NULL)
+		return RC_EIO;
+	bind_text(st, 1, record_id);
+	bind_text(st, 2, text);
+	if ((rc = step_done(s, st)) != RC_OK)
+		return rc;
+	return sqlite3_changes(S(s)->db) == 1 ? RC_OK : RC_ENOTFOUND;
 }
 
 static int
@@ -2115,6 +2140,7 @@ static const struct store_ops sqlite_ops = {
 	.record_get = sqlite_store_record_get,
 	.record_update = sqlite_store_record_update,
 	.record_keys_set = sqlite_store_record_keys_set,
+	.record_deadlines_set = sqlite_store_record_deadlines_set,
 	.record_erase = sqlite_store_record_erase,
 	.record_list = sqlite_store_record_list,
 	.key_count = sqlite_store_key_count,

@@ -45,7 +45,9 @@ store_record_free(struct store_record *r)
 		return;
 	free(r->dk);
 	free(r->body);
+	free(r->deadlines);
 	r->dk = r->body = NULL;
+	r->deadlines = NULL;
 	r->dk_len = r->body_len = 0;
 }
 
@@ -142,6 +144,12 @@ store_record_keys_set(struct store *s, const char *record_id, const uint8_t
     (*keys)[STORE_BLIND_BYTES], size_t n)
 {
 	return s->ops->record_keys_set(s, record_id, keys, n);
+}
+
+int
+store_record_deadlines_set(struct store *s, const char *record_id, const char *text)
+{
+	return s->ops->record_deadlines_set(s, record_id, text);
 }
 
 int

@@ -61,9 +61,12 @@ struct store_record {
 	size_t			 dk_len;
 	uint8_t			*body;		/* sealed body (malloc'd) */
 	size_t			 body_len;
+	/* the record's deadlines as store_record_deadlines_set() kept them, "" for
+	 * none; NULL when never kept (saved before migration 6). malloc'd */
+	char			*deadlines;
 };
 
-void	store_record_free(struct store_record *r);	/* frees dk and body, not r */
+void	store_record_free(struct store_record *r);	/* frees dk, body, deadlines; not r */
 
 /* Insert a new record with rev m->rev (1), its wrapped key and sealed body.
  * RC_EEXIST when the id or the short id is taken (the caller draws a new short id). */
@@ -80,6 +83,10 @@ int	store_record_update(struct store *s, const struct record_meta *m,
 /* Replace the blind-index keys of a record. */
 int	store_record_keys_set(struct store *s, const char *record_id,
 	    const uint8_t (*keys)[STORE_BLIND_BYTES], size_t n);
+/* Keep `text` (cleartext: codes and dates, never a child's data) as the deadlines of
+ * record `record_id`, for its views to read with it; in the caller's transaction. */
+int	store_record_deadlines_set(struct store *s, const char *record_id,
+	    const char *text);
 /* Erase a record for good: its data key, body, keys and history (crypto-shredding). */
 int	store_record_erase(struct store *s, const char *record_id);
 

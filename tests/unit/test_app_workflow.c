@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "app/app.h"
 #include "base/err.h"
@@ -175,6 +176,46 @@ tasks(struct fixture *f, const struct app_actor *u, const char *kind, int64_t *l
 	return n;
 }
 
+
+/* The deadlines in the case's own view (kept beside the record) are its task
+ * documents, one for one: kind, due time, due date, approval. */
+static void
+assert_view_is_tasks(struct fixture *f, const char *id)
+{
+	struct app_task_query q = { 0 };
+	struct app_error err = { 0 };
+	json_t *c = get(f, &f->sv, id), *out = NULL, *mine = json_array();
+	const json_t *t, *dl = json_object_get(c, "deadlines");
+	size_t i, j, n = 0;
+
+	q.per = 100;
+	assert_int_equal(app_task_list(f->a, &f->sv, &q, &out, &err), RC_OK);
+	json_array_foreach(json_object_get(out, "data"), i, t)
+		if (strcmp(json_string_value(json_object_get(t, "record_id")), id) == 0)
+			json_array_append(mine, (json_t *)t);
+	assert_true(json_is_array(dl));
+	assert_int_equal(json_array_size(dl), json_array_size(mine));
+	json_array_foreach(dl, i, t) {
+		static const char *const keys[] = { "kind", "due_at", "due_date", "approval" };
+
+		for (j = 0; j < sizeof(keys) / sizeof(keys[0]); j++) {
+			const json_t *a = json_object_get(t, keys[j]);
+			const json_t *b = json_object_get(json_array_get(mine, i), keys[j]);
+
+			if (a == NULL && b == NULL)
+				continue;
+			assert_non_null(a);
+			assert_non_null(b);
+			assert_string_equal(json_string_value(a), json_string_value(b));
+		}
+		n++;
+	}
+	assert_int_equal(n, json_array_size(mine));
+	json_decref(mine);
+	json_decref(out);
+	json_decref(c);
+}
+
 static void
 test_a_refused_move_names_its_rule_and_writes_nothing(void **state)
 {
@@ -218,6 +259,7 @@ test_tasks_follow_every_save(void **state)
 	    "\"risk_level\":\"high\",\"registration_date\":\"2025-02-01\"}", id);
 	assert_int_equal(tasks(f, &f->cw, NULL, &late), 3);
 	assert_int_equal(late, 3);		/* registered long ago */
+	assert_view_is_tasks(f, id);
 	assert_int_equal(tasks(f, &f->sv, NULL, NULL), 3);
 	assert_int_equal(tasks(f, &f->cw_b, NULL, NULL), 0);
 	assert_int_equal(update(f, &f->cw, id, "{\"initial_assessment_date\":\"2026-01-05\","
@@ -231,9 +273,23 @@ test_tasks_follow_every_save(void **state)
 	    "{\"approval_status\":\"requested\"}", &err), RC_OK);
 	assert_int_equal(tasks(f, &f->sv, "approval", NULL), 1);
 	assert_int_equal(tasks(f, &f->cw, "approval", NULL), 0);
+	assert_view_is_tasks(f, id);
 	assert_int_equal(approval(f, &f->sv, id, "assessment",
 	    "{\"approval_status\":\"approved\"}", &err), RC_OK);
 	assert_int_equal(tasks(f, &f->sv, "approval", NULL), 0);
+	assert_view_is_tasks(f, id);
+	/* a case saved before deadlines were kept beside it: read from its tasks */
+	{
+		char path[128];
+		sqlite3 *db;
+
+		snprintf(path, sizeof(path), "%s/routecare.db", f->dir);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "UPDATE records SET deadlines = NULL",
+		    NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		assert_view_is_tasks(f, id);
+	}
 }
 
 static void
