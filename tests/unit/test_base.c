@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <sodium.h>
@@ -193,6 +194,37 @@ test_json_write_matches_jansson(void **state)
 	buf_free(&b);
 }
 
+/* The hand-written ISO formatting agrees with gmtime_r + strftime over centuries,
+ * leap days and negative times. */
+static void
+test_clock_iso_agrees_with_strftime(void **state)
+{
+	static const int64_t fixed[] = { 0, -1, 86399, 86400, 951782400, 951868800,
+	    4107542400LL, -2208988800LL, 253402300799LL, 1782864000, -62135596800LL };
+	char got[CLOCK_ISO_SIZE], want[CLOCK_ISO_SIZE], d[DATE_SIZE];
+	int64_t t;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]) + 200000; i++) {
+		time_t tt;
+		struct tm tm;
+
+		if (i < sizeof(fixed) / sizeof(fixed[0]))
+			t = fixed[i];
+		else	/* every 17 hours 13 minutes 7 seconds from 1890 to 2110 */
+			t = -2524521600LL + (int64_t)(i - sizeof(fixed) / sizeof(fixed[0])) * 61987;
+		tt = (time_t)t;
+		gmtime_r(&tt, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		clock_iso(t, got);
+		assert_string_equal(got, want);
+		clock_date(t, d);
+		strftime(want, sizeof(want), "%Y-%m-%d", &tm);
+		assert_string_equal(d, want);
+	}
+}
+
 int
 main(void)
 {
@@ -205,6 +237,7 @@ main(void)
 		cmocka_unit_test(test_clock_formats_utc),
 		cmocka_unit_test(test_json_limits_are_enforced_with_named_problem),
 		cmocka_unit_test(test_json_write_matches_jansson),
+		cmocka_unit_test(test_clock_iso_agrees_with_strftime),
 	};
 
 	if (sodium_init() < 0)
