@@ -581,11 +581,11 @@ app_record_get(struct app *a, const struct app_actor *u, const char *type,
 	return rc;
 }
 
-/* Splicing the members `u` may see after the metadata text. */
+/* Splicing the members `u` may see after the metadata text; what rec_field_shown
+ * asks of the form and the policy, looked up once for all members. */
 struct splice_ctx {
-	struct app		*a;
-	const struct app_actor	*u;
-	const struct app_kind	*k;
+	const struct form	*form;
+	int			 visible[FS__MAX];	/* by sensitivity class */
 	const json_t		*meta;
 	struct buf		*out;
 };
@@ -594,6 +594,7 @@ static int
 splice_member(void *arg, const char *key, size_t klen, const char *val, size_t vlen)
 {
 	struct splice_ctx *c = arg;
+	const struct form_field *fld;
 	char name[96];
 
 	/* field ids are short and plain; anything else is no field to show */
@@ -601,7 +602,10 @@ splice_member(void *arg, const char *key, size_t klen, const char *val, size_t v
 		return 0;
 	memcpy(name, key, klen);
 	name[klen] = '\0';
-	if (!rec_field_shown(c->a, c->u, c->k, c->meta, name, 1))
+	/* rec_field_shown with `full`: a field of the form, visible, not metadata */
+	if ((fld = form_field_find(c->form, name)) == NULL ||
+	    (unsigned)fld->sensitivity >= FS__MAX || !c->visible[fld->sensitivity] ||
+	    json_object_get(c->meta, name) != NULL)
 		return 0;
 	if (buf_puts(c->out, ",\"") != 0 || buf_append(c->out, key, klen) != 0 ||
 	    buf_puts(c->out, "\":") != 0 || buf_append(c->out, val, vlen) != 0)
@@ -618,7 +622,7 @@ app_record_get_text(struct app *a, const struct app_actor *u, const char *type,
 	struct splice_ctx c = { 0 };
 	struct vault_dk dk;
 	char act[APP_ACTION_MAX], *text = NULL;
-	size_t len = 0, start = out->len;
+	size_t len = 0, start = out->len, i;
 	json_t *meta = NULL;
 	int rc;
 
@@ -649,9 +653,10 @@ app_record_get_text(struct app *a, const struct app_actor *u, const char *type,
 		rc = RC_ENOMEM;
 		goto out;
 	}
-	c.a = a;
-	c.u = u;
-	c.k = k;
+	c.form = forms_get(a->forms, k->type);
+	for (i = 0; i < FS__MAX; i++)
+		c.visible[i] = policy_field_visible(a->policy, &u->pu,
+		    (enum form_sensitivity)i);
 	c.meta = meta;
 	c.out = out;
 	/* the metadata object without its closing brace, the members, the brace */

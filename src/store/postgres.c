@@ -262,8 +262,14 @@ static const char *const pg_migrations[] = {
 	"DROP INDEX docs_ref;"
 	"CREATE INDEX docs_ref ON docs (kind, ref, at, id);",
 	/* 6: a record's deadlines beside it (store_record_deadlines_set): a case's
-	 * view reads them with the record instead of listing its task documents */
-	"ALTER TABLE records ADD COLUMN deadlines TEXT;",
+	 * view reads them with the record instead of listing its task documents;
+	 * every case gets them from its task documents, in their order */
+	"ALTER TABLE records ADD COLUMN deadlines TEXT;"
+	"UPDATE records r SET deadlines = coalesce((SELECT string_agg("
+	"  (d.body::json ->> 'kind') || '|' || d.at || '|' ||"
+	"  coalesce(d.body::json ->> 'due_date', '') || '|' ||"
+	"  coalesce(d.body::json ->> 'approval', ''), ';' ORDER BY d.at, d.id)"
+	"  FROM docs d WHERE d.kind = 'task' AND d.ref = r.id), '') WHERE r.type = 'case';",
 };
 
 #define MIGRATION_COUNT (sizeof(pg_migrations) / sizeof(pg_migrations[0]))

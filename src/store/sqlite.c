@@ -239,8 +239,15 @@ static const char *const sqlite_migrations[] = {
 	"DROP INDEX docs_ref;"
 	"CREATE INDEX docs_ref ON docs (kind, ref, at, id);",
 	/* 6: a record's deadlines beside it (store_record_deadlines_set): a case's
-	 * view reads them with the record instead of listing its task documents */
-	"ALTER TABLE records ADD COLUMN deadlines TEXT;",
+	 * view reads them with the record instead of listing its task documents;
+	 * every case gets them from its task documents, in their order */
+	"ALTER TABLE records ADD COLUMN deadlines TEXT;"
+	"UPDATE records SET deadlines = coalesce((SELECT group_concat(x, ';') FROM ("
+	"  SELECT json_extract(d.body, '$.kind') || '|' || d.at || '|' ||"
+	"  coalesce(json_extract(d.body, '$.due_date'), '') || '|' ||"
+	"  coalesce(json_extract(d.body, '$.approval'), '') AS x"
+	"  FROM docs d WHERE d.kind = 'task' AND d.ref = records.id ORDER BY d.at, d.id)),"
+	"  '') WHERE type = 'case';",
 };
 
 #define MIGRATION_COUNT (sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]))

@@ -817,6 +817,73 @@ test_migration_3_keeps_the_rows_of_a_version_2_database(void **state)
 	store_record_free(&r);
 }
 
+
+/* Migration 6 keeps each case's deadlines beside it, read from its task documents in
+ * their order; a case without tasks gets "", other records nothing. */
+static void
+test_migration_6_keeps_deadlines_from_task_documents(void **state)
+{
+	struct fixture *f = *state;
+	struct store_record r;
+	static const char rows[] =
+	    "INSERT INTO records (id, type, short_id, rev, status, workflow, risk_level, "
+	    "sex, age_band, nationality, location_code, owner_id, agency_id, created_at, "
+	    "updated_at, flags, body) VALUES "
+	    "('11111111-1111-4111-8111-111111111111', 'case', 'cas2aaa', 1, 'open', 'new', "
+	    "'high', 'female', '6-11', 'SD', 'LY01', 'u', 'ag', 1, 1, 0, %s),"
+	    "('22222222-2222-4222-8222-222222222222', 'case', 'cas2bbb', 1, 'open', 'new', "
+	    "'high', 'female', '6-11', 'SD', 'LY01', 'u', 'ag', 1, 1, 0, %s),"
+	    "('33333333-3333-4333-8333-333333333333', 'vot', 'vtt2ccc', 1, 'open', 'new', "
+	    "'high', 'female', '6-11', 'SD', 'LY01', 'u', 'ag', 1, 1, 0, %s);"
+	    "INSERT INTO record_dk (record_id, wrapped) VALUES "
+	    "('11111111-1111-4111-8111-111111111111', %s),"
+	    "('22222222-2222-4222-8222-222222222222', %s),"
+	    "('33333333-3333-4333-8333-333333333333', %s);"
+	    "INSERT INTO docs (kind, id, ref, owner_id, agency_id, at, body, updated_at) "
+	    "VALUES ('task', '11111111-1111-4111-8111-111111111111:case_plan', "
+	    "'11111111-1111-4111-8111-111111111111', 'u', 'ag', 3000, "
+	    "'{\"kind\":\"case_plan\",\"due_date\":\"1970-01-01\"}', 1),"
+	    "('task', '11111111-1111-4111-8111-111111111111:response', "
+	    "'11111111-1111-4111-8111-111111111111', 'u', 'ag', 1000, "
+	    "'{\"kind\":\"response\",\"due_date\":\"1970-01-01\"}', 1),"
+	    "('task', '11111111-1111-4111-8111-111111111111:approval:case_plan', "
+	    "'11111111-1111-4111-8111-111111111111', '', 'ag', 3000, "
+	    "'{\"kind\":\"approval\",\"due_date\":\"1970-01-01\","
+	    "\"approval\":\"case_plan\"}', 1);";
+	char lite[4096], pg[4096];
+
+	assert_int_equal(store_migrate_upto(f->s, 5), RC_OK);
+	snprintf(lite, sizeof(lite), rows, "X'00'", "X'00'", "X'00'", "X'01'", "X'01'",
+	    "X'01'");
+	snprintf(pg, sizeof(pg), rows, "'\\x00'::bytea", "'\\x00'::bytea",
+	    "'\\x00'::bytea", "'\\x01'::bytea", "'\\x01'::bytea", "'\\x01'::bytea");
+	raw_exec(f, lite, pg);
+	assert_int_equal(store_migrate(f->s), RC_OK);
+	assert_true(store_schema_version(f->s) >= 6);
+
+	assert_int_equal(store_record_get(f->s, "case", "11111111-1111-4111-8111-111111111111", &r), RC_OK);
+	assert_non_null(r.deadlines);
+	assert_string_equal(r.deadlines, "response|1000|1970-01-01|;"
+	    "approval|3000|1970-01-01|case_plan;case_plan|3000|1970-01-01|");
+	store_record_free(&r);
+	assert_int_equal(store_record_get(f->s, "case", "22222222-2222-4222-8222-222222222222", &r), RC_OK);
+	assert_non_null(r.deadlines);
+	assert_string_equal(r.deadlines, "");
+	store_record_free(&r);
+	assert_int_equal(store_record_get(f->s, "vot", "33333333-3333-4333-8333-333333333333", &r), RC_OK);
+	assert_null(r.deadlines);
+	store_record_free(&r);
+
+	/* kept again by a save */
+	assert_int_equal(store_record_deadlines_set(f->s,
+	    "22222222-2222-4222-8222-222222222222", "response|5|1970-01-01|"), RC_OK);
+	assert_int_equal(store_record_get(f->s, "case", "22222222-2222-4222-8222-222222222222", &r), RC_OK);
+	assert_string_equal(r.deadlines, "response|5|1970-01-01|");
+	store_record_free(&r);
+	assert_int_equal(store_record_deadlines_set(f->s,
+	    "44444444-4444-4444-8444-444444444444", ""), RC_ENOTFOUND);
+}
+
 static void
 test_link_and_peer_agency_round_trip(void **state)
 {
@@ -1563,6 +1630,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrations_are_applied_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_snapshot_sees_one_state_and_gives_way_to_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_6_keeps_deadlines_from_task_documents, setup_unmigrated, teardown),
 		cmocka_unit_test_setup_teardown(test_record_round_trip_by_id_and_short_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_short_id_is_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_rev_is_refused_and_nothing_changes, setup, teardown),
