@@ -25,10 +25,10 @@ static const char *const case_summary[] = {
 /* What is due for the case and whether it is late: from its task documents, which
  * every save keeps up to date (app_workflow_tasks), so that the fast read path shows
  * the same as the full one without opening the body. */
-static void
-case_view(struct app *a, const struct store_record *r, json_t *out)
+static int
+case_view(struct app *a, const struct store_record *r, struct buf *out)
 {
-	app_workflow_view(a, r, out);
+	return app_workflow_view(a, r, out);
 }
 
 /* A refusal naming the fields in `errs`, as a validation failure reads. */

@@ -65,7 +65,9 @@ struct app_kind {
 		    struct record_meta *m, json_t *after, struct app_error *err);
 	/* Add what the kind computes to a view (deadlines, ...) from the index columns
 	 * alone: the fast read path never parses the body. NULL: nothing. */
-	void	(*view)(struct app *a, const struct store_record *r, json_t *out);
+	/* members the kind adds to a view's metadata, written as ",\"name\":value..."
+	 * (names among REC_META_NAMES); RC_ENOMEM, else RC_OK */
+	int	(*view)(struct app *a, const struct store_record *r, struct buf *out);
 	/* Status and workflow stage of a new record. */
 	const char		*first_status, *first_stage;
 	/* A client's patch asked for another workflow stage ("workflow") or status
@@ -198,7 +200,7 @@ int	app_workflow_tasks(struct app *a, const struct record_meta *m, const json_t 
  * app_workflow_tasks, else read from its task documents; "overdue" computed now),
  * "overdue" (any of them) and "assessment_due" (the response deadline, while there
  * is one). */
-void	app_workflow_view(struct app *a, const struct store_record *r, json_t *out);
+int	app_workflow_view(struct app *a, const struct store_record *r, struct buf *out);
 
 /* Is there consent in case `body` (record `m`) for `purpose` and `recipient_type`
  * (NULL: none in particular), or a supervisor's override? Fills `out`. RC_OK, or

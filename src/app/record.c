@@ -245,47 +245,97 @@ app_location_exists(void *arg, const char *code)
 	return store_location_exists(((struct app *)arg)->store, code) == 1;
 }
 
-/* The record's metadata as every view starts: from the index columns alone. */
+/* Every name a view's metadata may hold; a body member of the same name is not
+ * shown (the index columns win). */
+static const char *const rec_meta_names[] = {
+	"id", "short_id", "type", "rev", "status", "workflow", "age_band", "created_at",
+	"updated_at", "owned_by", "deadlines", "overdue", "assessment_due", NULL
+};
+
+static int
+rec_meta_name(const char *key)
+{
+	size_t i;
+
+	for (i = 0; rec_meta_names[i] != NULL; i++)
+		if (strcmp(rec_meta_names[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* A member `name` (a literal) with the string value `v`, after a comma or not. */
+static int
+meta_str(struct buf *b, const char *name, const char *v, int first)
+{
+	int bad = 0;
+
+	bad |= buf_puts(b, first ? "{\"" : ",\"");
+	bad |= buf_puts(b, name);
+	bad |= buf_puts(b, "\":");
+	bad |= json_write_str(b, v, strlen(v));
+	return bad;
+}
+
+/*
+ * The record's metadata as every view starts, from the index columns alone (and
+ * what the kind's view adds), written as a JSON object into `out`: the one spelling
+ * of it, which the text view splices into and rec_meta_view parses. RC_ENOMEM or
+ * RC_OK; on failure `out` may hold part of it.
+ */
+static int
+rec_meta_text(struct app *a, const struct app_kind *k, const struct store_record *r,
+    struct buf *out)
+{
+	const struct record_meta *m = &r->m;
+	char ts[CLOCK_ISO_SIZE], owner[64], num[32];
+	int bad = 0, n;
+
+	bad |= meta_str(out, "id", m->id, 1);
+	bad |= meta_str(out, "short_id", m->short_id, 0);
+	bad |= meta_str(out, "type", m->type, 0);
+	n = snprintf(num, sizeof(num), ",\"rev\":%lld", (long long)m->rev);
+	bad |= n < 0 || (size_t)n >= sizeof(num) || buf_append(out, num, (size_t)n) != 0;
+	bad |= meta_str(out, "status", m->status, 0);
+	bad |= meta_str(out, "workflow", m->workflow, 0);
+	bad |= meta_str(out, "age_band", m->age_band, 0);
+	clock_iso(m->created_at, ts);
+	bad |= meta_str(out, "created_at", ts, 0);
+	clock_iso(m->updated_at, ts);
+	bad |= meta_str(out, "updated_at", ts, 0);
+	if (bad || (k->view != NULL && k->view(a, r, out) != RC_OK))
+		return RC_ENOMEM;
+	app_username(a, m->owner_id, owner);
+	if (owner[0] != '\0')
+		bad |= meta_str(out, "owned_by", owner, 0);
+	bad |= buf_putc(out, '}');
+	return bad ? RC_ENOMEM : RC_OK;
+}
+
+/* The same metadata as an object; caller decrefs; NULL when out of memory. */
 static json_t *
 rec_meta_view(struct app *a, const struct app_kind *k, const struct store_record *r)
 {
-	const struct record_meta *m = &r->m;
-	char ts[CLOCK_ISO_SIZE], owner[64];
-	json_t *out;
+	struct buf b = BUF_INIT;
+	json_t *out = NULL;
 
-	if ((out = json_object()) == NULL)
-		return NULL;
-	json_object_set_new(out, "id", json_string(m->id));
-	json_object_set_new(out, "short_id", json_string(m->short_id));
-	json_object_set_new(out, "type", json_string(m->type));
-	json_object_set_new(out, "rev", json_integer(m->rev));
-	json_object_set_new(out, "status", json_string(m->status));
-	json_object_set_new(out, "workflow", json_string(m->workflow));
-	json_object_set_new(out, "age_band", json_string(m->age_band));
-	clock_iso(m->created_at, ts);
-	json_object_set_new(out, "created_at", json_string(ts));
-	clock_iso(m->updated_at, ts);
-	json_object_set_new(out, "updated_at", json_string(ts));
-	if (k->view != NULL)
-		k->view(a, r, out);
-	app_username(a, m->owner_id, owner);
-	if (owner[0] != '\0')
-		json_object_set_new(out, "owned_by", json_string(owner));
+	if (rec_meta_text(a, k, r, &b) == RC_OK)
+		out = json_loadb(b.p, b.len, 0, NULL);
+	buf_free(&b);
 	return out;
 }
 
 /* 1 when field `key` of the record goes into the view of `u`: a field of the form
  * that `u`'s role may see, in the summary unless `full`, and not a metadata name
- * (`meta`: the index columns win). */
+ * (the index columns win). */
 static int
 rec_field_shown(struct app *a, const struct app_actor *u, const struct app_kind *k,
-    const json_t *meta, const char *key, int full)
+    const char *key, int full)
 {
 	const struct form_field *fld = form_field_find(forms_get(a->forms, k->type), key);
 	size_t i;
 
 	if (fld == NULL || !policy_field_visible(a->policy, &u->pu, fld->sensitivity) ||
-	    json_object_get(meta, key) != NULL)
+	    rec_meta_name(key))
 		return 0;
 	if (full)
 		return 1;
@@ -306,7 +356,7 @@ app_rec_view(struct app *a, const struct app_actor *u, const struct app_kind *k,
 	if ((out = rec_meta_view(a, k, r)) == NULL)
 		return NULL;
 	json_object_foreach((json_t *)data, key, v)
-		if (rec_field_shown(a, u, k, out, key, full))
+		if (rec_field_shown(a, u, k, key, full))
 			json_object_set(out, key, v);
 	return out;
 }
@@ -586,7 +636,6 @@ app_record_get(struct app *a, const struct app_actor *u, const char *type,
 struct splice_ctx {
 	const struct form	*form;
 	int			 visible[FS__MAX];	/* by sensitivity class */
-	const json_t		*meta;
 	struct buf		*out;
 };
 
@@ -605,7 +654,7 @@ splice_member(void *arg, const char *key, size_t klen, const char *val, size_t v
 	/* rec_field_shown with `full`: a field of the form, visible, not metadata */
 	if ((fld = form_field_find(c->form, name)) == NULL ||
 	    (unsigned)fld->sensitivity >= FS__MAX || !c->visible[fld->sensitivity] ||
-	    json_object_get(c->meta, name) != NULL)
+	    rec_meta_name(name))
 		return 0;
 	if (buf_puts(c->out, ",\"") != 0 || buf_append(c->out, key, klen) != 0 ||
 	    buf_puts(c->out, "\":") != 0 || buf_append(c->out, val, vlen) != 0)
@@ -623,7 +672,6 @@ app_record_get_text(struct app *a, const struct app_actor *u, const char *type,
 	struct vault_dk dk;
 	char act[APP_ACTION_MAX], *text = NULL;
 	size_t len = 0, start = out->len, i;
-	json_t *meta = NULL;
 	int rc;
 
 	if ((k = kind_or_fail(type, err)) == NULL)
@@ -648,8 +696,7 @@ app_record_get_text(struct app *a, const struct app_actor *u, const char *type,
 		rc = app_fail(err, rc, "cannot open %s %s", k->noun, r.m.short_id);
 		goto out;
 	}
-	if ((meta = rec_meta_view(a, k, &r)) == NULL || json_write(out, meta) != 0 ||
-	    out->len - start < 2) {
+	if ((rc = rec_meta_text(a, k, &r, out)) != RC_OK || out->len - start < 2) {
 		rc = RC_ENOMEM;
 		goto out;
 	}
@@ -657,7 +704,6 @@ app_record_get_text(struct app *a, const struct app_actor *u, const char *type,
 	for (i = 0; i < FS__MAX; i++)
 		c.visible[i] = policy_field_visible(a->policy, &u->pu,
 		    (enum form_sensitivity)i);
-	c.meta = meta;
 	c.out = out;
 	/* the metadata object without its closing brace, the members, the brace */
 	out->p[--out->len] = '\0';
@@ -688,7 +734,6 @@ out:
 		sodium_memzero(text, len);
 		free(text);
 	}
-	json_decref(meta);
 	store_record_free(&r);
 	return rc;
 }

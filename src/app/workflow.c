@@ -322,10 +322,11 @@ wf_task_json(const struct store_doc *d, int64_t now)
 }
 
 struct wf_view_ctx {
-	json_t	*items;
-	int64_t	 now;
-	int	 overdue;
-	int64_t	 response;	/* the response deadline, or 0 */
+	struct buf	*out;		/* the "deadlines" array being written */
+	size_t		 n;		/* items written */
+	int64_t		 now;
+	int		 overdue;
+	int64_t		 response;	/* the response deadline, or 0 */
 };
 
 /* The members of a task body that the case's own view repeats. The bodies are ours
@@ -363,26 +364,31 @@ wf_task_member(void *arg, const char *key, size_t klen, const char *val, size_t 
 	return 0;
 }
 
-/* One deadline of the view: `t` due at `at`. */
+/* One deadline of the view: `t` due at `at`, written as JSON. */
 static int
 wf_view_item(struct wf_view_ctx *c, const struct wf_task_text *t, int64_t at)
 {
 	char iso[CLOCK_ISO_SIZE];
-	json_t *o;
+	struct buf *b = c->out;
+	int bad = 0;
 
 	clock_iso(at, iso);
-	if ((o = json_object()) == NULL ||
-	    json_object_set_new(o, "kind", json_string(t->kind)) != 0 ||
-	    json_object_set_new(o, "due_at", json_string(iso)) != 0 ||
-	    (t->due_date[0] != '\0' &&
-	    json_object_set_new(o, "due_date", json_string(t->due_date)) != 0) ||
-	    json_object_set_new(o, "overdue", json_boolean(c->now >= at)) != 0 ||
-	    (t->approval[0] != '\0' &&
-	    json_object_set_new(o, "approval", json_string(t->approval)) != 0)) {
-		json_decref(o);
-		return RC_ENOMEM;
+	bad |= buf_puts(b, c->n++ > 0 ? ",{\"kind\":" : "{\"kind\":");
+	bad |= json_write_str(b, t->kind, strlen(t->kind));
+	bad |= buf_puts(b, ",\"due_at\":\"");
+	bad |= buf_puts(b, iso);
+	bad |= buf_putc(b, '"');
+	if (t->due_date[0] != '\0') {
+		bad |= buf_puts(b, ",\"due_date\":");
+		bad |= json_write_str(b, t->due_date, strlen(t->due_date));
 	}
-	if (json_array_append_new(c->items, o) != 0)	/* o is freed by then */
+	bad |= buf_puts(b, c->now >= at ? ",\"overdue\":true" : ",\"overdue\":false");
+	if (t->approval[0] != '\0') {
+		bad |= buf_puts(b, ",\"approval\":");
+		bad |= json_write_str(b, t->approval, strlen(t->approval));
+	}
+	bad |= buf_putc(b, '}');
+	if (bad)
 		return RC_ENOMEM;
 	if (c->now >= at)
 		c->overdue = 1;
@@ -462,20 +468,22 @@ wf_view_kept(struct wf_view_ctx *c, const char *record_id, const char *text)
 	return RC_OK;
 }
 
-void
-app_workflow_view(struct app *a, const struct store_record *r, json_t *out)
+int
+app_workflow_view(struct app *a, const struct store_record *r, struct buf *out)
 {
 	const struct record_meta *m = &r->m;
 	struct store_doc_filter f;
 	struct wf_view_ctx c;
 	char iso[CLOCK_ISO_SIZE];
+	size_t start = out->len;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
 	memset(&f, 0, sizeof(f));
-	if ((c.items = json_array()) == NULL)
-		return;
+	c.out = out;
 	c.now = clock_now();
+	if (buf_puts(out, ",\"deadlines\":[") != 0)
+		return RC_ENOMEM;
 	if (r->deadlines != NULL)
 		rc = wf_view_kept(&c, m->id, r->deadlines);
 	else {
@@ -485,17 +493,24 @@ app_workflow_view(struct app *a, const struct store_record *r, json_t *out)
 		f.limit = WORKFLOW_DUE_MAX * 2;
 		rc = store_doc_list(a->store, &f, NULL, wf_view_doc, &c);
 	}
+	if (rc == RC_ENOMEM)
+		return rc;
 	if (rc != RC_OK) {
+		/* the view goes on without them */
 		log_warn("case %s: cannot read its tasks: %s", m->id, rc_name(rc));
-		json_decref(c.items);
-		return;
+		out->len = start;
+		out->p[start] = '\0';
+		return RC_OK;
 	}
-	json_object_set_new(out, "deadlines", c.items);
-	json_object_set_new(out, "overdue", json_boolean(c.overdue));
+	if (buf_puts(out, c.overdue ? "],\"overdue\":true" : "],\"overdue\":false") != 0)
+		return RC_ENOMEM;
 	if (c.response != 0) {
 		clock_iso(c.response, iso);
-		json_object_set_new(out, "assessment_due", json_string(iso));
+		if (buf_puts(out, ",\"assessment_due\":\"") != 0 || buf_puts(out, iso) != 0 ||
+		    buf_putc(out, '"') != 0)
+			return RC_ENOMEM;
 	}
+	return RC_OK;
 }
 
 /* Counting documents without keeping them. */

@@ -89,8 +89,8 @@ json_dump_compact(const json_t *j)
 
 /* ---- writing ---------------------------------------------------------------------- */
 
-static int
-json_write_string(struct buf *b, const char *s, size_t n)
+int
+json_write_str(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";	/* as jansson writes */
 	size_t i, run = 0;
@@ -151,7 +151,7 @@ json_write(struct buf *b, const json_t *j)
 		i = 0;
 		json_object_foreach((json_t *)j, key, v) {
 			if ((i++ > 0 && buf_putc(b, ',') != 0) ||
-			    json_write_string(b, key, strlen(key)) != 0 ||
+			    json_write_str(b, key, strlen(key)) != 0 ||
 			    buf_putc(b, ':') != 0 || json_write(b, v) != 0)
 				return -1;
 		}
@@ -166,7 +166,7 @@ json_write(struct buf *b, const json_t *j)
 				return -1;
 		return buf_putc(b, ']');
 	case JSON_STRING:
-		return json_write_string(b, json_string_value(j), json_string_length(j));
+		return json_write_str(b, json_string_value(j), json_string_length(j));
 	case JSON_INTEGER:
 		len = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(j));

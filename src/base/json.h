@@ -38,6 +38,8 @@ struct buf;
  * may then hold part of the text.
  */
 int	json_write(struct buf *b, const json_t *j);
+/* Append the `n` bytes at `s` (UTF-8) as a JSON string, quotes included; 0 or -1. */
+int	json_write_str(struct buf *b, const char *s, size_t n);
 
 /*
  * Walk the members of the JSON object text `s` (`n` bytes) without building it:

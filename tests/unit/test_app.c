@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "app/app.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "vault/vault.h"
 
@@ -231,6 +232,42 @@ sql(struct fixture *f, const char *q)
 	return rc;
 }
 
+
+/* The read path that splices the sealed text gives the same view as the one that
+ * parses it: the same members, values and metadata, for every role. */
+static void
+test_text_view_equals_the_parsed_view(void **state)
+{
+	struct fixture *f = *state;
+	const struct app_actor *who[] = { &f->cw, &f->sv };
+	struct app_error err = { 0 };
+	struct buf b = BUF_INIT;
+	json_t *view = NULL, *spliced;
+	int64_t rev = 0;
+	size_t i;
+	char *id = create_case(f, "{\"name_first\":\"Awa\",\"name_last\":\"Diallo \\\"A\\\"\","
+	    "\"sex\":\"female\",\"age\":12,\"risk_level\":\"high\","
+	    "\"registration_date\":\"2025-02-01\"}");
+
+	for (i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+		buf_reset(&b);
+		assert_int_equal(app_record_get(f->a, who[i], "case", id, &view, &err), RC_OK);
+		assert_int_equal(app_record_get_text(f->a, who[i], "case", id, &b, &rev,
+		    &err), RC_OK);
+		spliced = json_loadb(b.p, b.len, JSON_REJECT_DUPLICATES, NULL);
+		assert_non_null(spliced);
+		assert_true(json_equal(view, spliced));
+		assert_int_equal(rev, 1);
+		assert_non_null(json_object_get(spliced, "deadlines"));
+		assert_string_equal(json_string_value(json_object_get(spliced, "name_first")),
+		    "Awa");
+		json_decref(spliced);
+		json_decref(view);
+	}
+	buf_wipe(&b);
+	free(id);
+}
+
 static void
 test_audit_chain_records_actions_and_names_a_changed_row(void **state)
 {
@@ -403,6 +440,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_disabling_a_user_ends_their_sessions_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csrf_token_is_bound_to_its_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_change_needs_the_old_one_and_ends_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_view_equals_the_parsed_view, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit_chain_records_actions_and_names_a_changed_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_updates_with_one_rev_exactly_one_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_background_audit_writer_flushes_on_stop, setup, teardown),
