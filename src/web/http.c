@@ -24,7 +24,8 @@
 
 #define HTTP_CONNECTION_LIMIT	1024
 #define HTTP_CONNECTION_TIMEOUT	30		/* seconds of inactivity */
-#define HTTP_CONNECTION_MEMORY	(64 * 1024)	/* request line + headers + read buffer */
+#define HTTP_CONNECTION_MEMORY	(32 * 1024)	/* request line + headers + read buffer:
+						 * libmicrohttpd zeroes what a request used */
 #define HTTP_DISCARD_MAX	(16u * 1024 * 1024)	/* past this, close rather than read */
 #define HTTP_ROUTES_MAX		128
 #define HTTP_ALLOW_SIZE		64
