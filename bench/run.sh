@@ -19,7 +19,8 @@
 # ("sqlite postgresql"; either alone), BENCH_SECONDS (10: each measured wrk run),
 # BENCH_WARMUP (3: seconds of wrk before the GET runs), BENCH_NAMES (200),
 # BENCH_CONNECTIONS (64), BENCH_WRK_THREADS (2), BENCH_THREADS (server threads, nproc),
-# ROUTECARE_BIN (build/routecare).
+# ROUTECARE_BIN (build/routecare), BENCH_DATA (SQLite only: measure an existing data
+# directory made by `routecare gen` instead of loading one; the POST run adds to it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset ROUTECARE_DB ROUTECARE_DATA	# the data directory and database are ours alone
@@ -53,6 +54,14 @@ for v in CASES SEED SECS WARM NAMES CONNS WRK_THREADS THREADS; do
 done
 [ "$CASES" -ge 1 ] && [ "$SECS" -ge 1 ] && [ "$NAMES" -ge 1 ] ||
     { echo "bench: BENCH_CASES, BENCH_SECONDS and BENCH_NAMES must be at least 1" >&2; exit 2; }
+DATA_DIR=${BENCH_DATA:-}
+if [ -n "$DATA_DIR" ]; then
+	[ "$BACKENDS" = " sqlite" ] ||
+	    { echo "bench: BENCH_DATA needs BENCH_BACKENDS=sqlite" >&2; exit 2; }
+	[ -f "$DATA_DIR/routecare.db" ] && [ -f "$DATA_DIR/master.key" ] ||
+	    { echo "bench: BENCH_DATA: $DATA_DIR is not a data directory made by routecare gen" >&2; exit 2; }
+	CASES=$(sqlite3 "$DATA_DIR/routecare.db" "SELECT count(*) FROM records WHERE type = 'case'")
+fi
 
 for tool in wrk curl jq sqlite3 psql pkg-config; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
@@ -220,19 +229,28 @@ bench_backend() {
 		put "$b" version "$(pkg-config --modversion sqlite3)"
 	fi
 
-	# 1. load
-	echo "bench[$b]: routecare gen --cases $CASES --seed $SEED"
-	t0=$(now)
-	if ! "$RC" gen --data "$data" "${db[@]}" --cases "$CASES" --seed "$SEED" >"$d/gen.json" 2>"$d/gen.err"; then
-		echo "bench[$b]: routecare gen failed:" >&2
-		tail -5 "$d/gen.err" >&2
-		exit 1
+	# 1. load (or an existing data directory)
+	if [ -n "$DATA_DIR" ]; then
+		data=$DATA_DIR
+		echo "bench[$b]: the existing data directory $data ($CASES cases)"
+		put "$b" load_cps n/a
+		put "$b" load_secs n/a
+		put "$b" load_wall n/a
+		put "$b" size_load "$(db_bytes "$b" "$data" "$url")"
+	else
+		echo "bench[$b]: routecare gen --cases $CASES --seed $SEED"
+		t0=$(now)
+		if ! "$RC" gen --data "$data" "${db[@]}" --cases "$CASES" --seed "$SEED" >"$d/gen.json" 2>"$d/gen.err"; then
+			echo "bench[$b]: routecare gen failed:" >&2
+			tail -5 "$d/gen.err" >&2
+			exit 1
+		fi
+		t1=$(now)
+		put "$b" load_cps "$(jq -r '.data.cases_per_second | floor' "$d/gen.json")"
+		put "$b" load_secs "$(jq -r '.data.seconds | . * 10 | round / 10' "$d/gen.json")"
+		put "$b" load_wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }')"
+		put "$b" size_load "$(db_bytes "$b" "$data" "$url")"
 	fi
-	t1=$(now)
-	put "$b" load_cps "$(jq -r '.data.cases_per_second | floor' "$d/gen.json")"
-	put "$b" load_secs "$(jq -r '.data.seconds | . * 10 | round / 10' "$d/gen.json")"
-	put "$b" load_wall "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }')"
-	put "$b" size_load "$(db_bytes "$b" "$data" "$url")"
 
 	# 2. the server
 	local port
@@ -470,7 +488,11 @@ COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 		echo "PostgreSQL not run"
 	    fi)"
 	echo "- tools: $(wrk --version 2>&1 | head -1 | awk '{ print $1, $2 }'); $(curl --version | head -1 | awk '{ print $1, $2 }')"
-	echo "- data: $CASES cases from \`routecare gen --seed $SEED\` (fictional), a fresh data directory per backend"
+	if [ -n "$DATA_DIR" ]; then
+		echo "- data: $CASES cases in the existing data directory $DATA_DIR (made by \`routecare gen\`; not loaded in this run)"
+	else
+		echo "- data: $CASES cases from \`routecare gen --seed $SEED\` (fictional), a fresh data directory per backend"
+	fi
 	echo "- load: wrk -t$WRK_THREADS -c$CONNS -d${SECS}s --latency on the same machine as the server" \
 	    "(GET after a ${WARM} s warm-up); server threads $THREADS"
 	echo
