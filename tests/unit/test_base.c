@@ -180,6 +180,36 @@ test_json_write_matches_jansson(void **state)
 		free(want);
 		json_decref(j);
 	}
+	/* json_dump_compact sorts keys at every depth, as jansson's JSON_SORT_KEYS */
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		json_t *j = json_loads(texts[i], JSON_DECODE_ANY, NULL);
+		char *want = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		char *got = json_dump_compact(j);
+
+		assert_non_null(got);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+		json_decref(j);
+	}
+	{
+		json_t *big = json_object(), *inner = json_object();
+		char key[16], *want, *got;
+		int k;
+
+		for (k = 99; k >= 0; k--) {	/* more keys than the stack holds */
+			snprintf(key, sizeof(key), "k%d", k * 7 % 100);
+			json_object_set_new(inner, key, json_integer(k));
+			json_object_set_new(big, key, json_pack("[s,{s:i,s:i}]", key, "z", k, "a", k));
+		}
+		json_object_set_new(big, "", inner);
+		want = json_dumps(big, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		got = json_dump_compact(big);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+		json_decref(big);
+	}
 	/* an object built in code keeps the order it was built in */
 	{
 		json_t *o = json_pack("{s:i}", "z", 1);
