@@ -260,7 +260,7 @@ skeleton_sound(const char *s, size_t i, size_t n, int *skip)
 int
 names_skeleton(const char *token, char *out, size_t outsz)
 {
-	UTransliterator *t = names_tr();
+	UTransliterator *t;
 	UErrorCode err = U_ZERO_ERROR;
 	UChar u[NAMES_TOKEN_MAX * 4];
 	char latin[NAMES_TOKEN_MAX * 8], letters[NAMES_TOKEN_MAX * 8];
@@ -269,19 +269,29 @@ names_skeleton(const char *token, char *out, size_t outsz)
 	char last = 0;
 	int skip, cut = 0;
 
-	if (t == NULL || outsz < 2 || strlen(token) > NAMES_TOKEN_MAX)
+	if (outsz < 2 || (n = strlen(token)) > NAMES_TOKEN_MAX)
 		return -1;
-	u_strFromUTF8(u, (int32_t)(sizeof(u) / sizeof(u[0])), &len, token, -1, &err);
-	if (U_FAILURE(err))
-		return -1;
-	limit = len;
-	utrans_transUChars(t, u, &len, (int32_t)(sizeof(u) / sizeof(u[0])), 0, &limit,
-	    &err);
-	if (U_FAILURE(err))
-		return -1;
-	u_strToUTF8(latin, (int32_t)sizeof(latin), NULL, u, len, &err);
-	if (U_FAILURE(err))
-		return -1;
+	for (i = 0; i < n && token[i] >= 'a' && token[i] <= 'z'; i++)
+		;
+	if (i == n)		/* plain a-z: Any-Latin; Latin-ASCII; Lower keep it */
+		memcpy(latin, token, n + 1);
+	else {
+		if ((t = names_tr()) == NULL)
+			return -1;
+		u_strFromUTF8(u, (int32_t)(sizeof(u) / sizeof(u[0])), &len, token, -1,
+		    &err);
+		if (U_FAILURE(err))
+			return -1;
+		limit = len;
+		utrans_transUChars(t, u, &len, (int32_t)(sizeof(u) / sizeof(u[0])), 0,
+		    &limit, &err);
+		if (U_FAILURE(err))
+			return -1;
+		u_strToUTF8(latin, (int32_t)sizeof(latin), NULL, u, len, &err);
+		if (U_FAILURE(err))
+			return -1;
+	}
+	n = 0;
 	for (i = 0; latin[i] != '\0'; i++)
 		if (latin[i] >= 'a' && latin[i] <= 'z')
 			letters[n++] = latin[i];
