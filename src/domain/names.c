@@ -1,4 +1,5 @@
 /* names.c — name normalisation with ICU. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,14 +183,33 @@ names_prefixes(const char *token, int (*cb)(void *arg, const char *prefix), void
 
 /* ---- skeletons ------------------------------------------------------------------ */
 
-/* One transliterator per thread: ICU transliterators are not to be shared. */
+/*
+ * One transliterator per thread (ICU transliterators are not to be shared), with
+ * the Latin forms it gave lately: names repeat (Mohamed, Abdi, Amanuel in their
+ * scripts) and ICU's rules cost more than the rest of a record's blind keys.
+ */
+#define NAMES_TR_CACHE	512	/* Latin forms kept per thread */
+
+struct names_tr_entry {
+	char	in[NAMES_TOKEN_MAX + 1];	/* "" when empty */
+	char	out[NAMES_TOKEN_MAX * 4];	/* longer forms are not kept */
+};
+
+struct names_tr_state {
+	UTransliterator		*t;
+	struct names_tr_entry	 cache[NAMES_TR_CACHE];
+};
+
 static pthread_key_t	names_tr_key;
 static pthread_once_t	names_tr_once = PTHREAD_ONCE_INIT;
 
 static void
 names_tr_free(void *p)
 {
-	utrans_close(p);
+	struct names_tr_state *st = p;
+
+	utrans_close(st->t);
+	free(st);
 }
 
 static void
@@ -198,26 +218,70 @@ names_tr_init(void)
 	(void)pthread_key_create(&names_tr_key, names_tr_free);
 }
 
-static UTransliterator *
+static struct names_tr_state *
 names_tr(void)
 {
 	static const char id[] = "Any-Latin; Latin-ASCII; Lower";
-	UTransliterator *t;
+	struct names_tr_state *st;
 	UErrorCode err = U_ZERO_ERROR;
 	UChar uid[sizeof(id)];
 
 	pthread_once(&names_tr_once, names_tr_init);
-	if ((t = pthread_getspecific(names_tr_key)) != NULL)
-		return t;
-	u_uastrcpy(uid, id);
-	t = utrans_openU(uid, -1, UTRANS_FORWARD, NULL, 0, NULL, &err);
-	if (U_FAILURE(err))
+	if ((st = pthread_getspecific(names_tr_key)) != NULL)
+		return st;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
-	if (pthread_setspecific(names_tr_key, t) != 0) {
-		utrans_close(t);
+	u_uastrcpy(uid, id);
+	st->t = utrans_openU(uid, -1, UTRANS_FORWARD, NULL, 0, NULL, &err);
+	if (U_FAILURE(err) || pthread_setspecific(names_tr_key, st) != 0) {
+		utrans_close(st->t);
+		free(st);
 		return NULL;
 	}
-	return t;
+	return st;
+}
+
+/* `token` (`n` bytes, n <= NAMES_TOKEN_MAX) written in Latin by ICU into `out`
+ * (NAMES_TOKEN_MAX * 16 bytes): from this thread's cache when it was asked lately.
+ * 0, or -1 when ICU fails or the text does not fit. */
+static int
+names_translit(const char *token, size_t n, char out[NAMES_TOKEN_MAX * 16])
+{
+	struct names_tr_state *st;
+	struct names_tr_entry *e;
+	UErrorCode err = U_ZERO_ERROR;
+	UChar u[NAMES_TOKEN_MAX * 8];
+	int32_t len = 0, limit;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	if (n > NAMES_TOKEN_MAX || (st = names_tr()) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)token[i]) * 16777619u;
+	e = &st->cache[h % NAMES_TR_CACHE];
+	if (n > 0 && strncmp(e->in, token, n) == 0 && e->in[n] == '\0') {
+		memcpy(out, e->out, strlen(e->out) + 1);
+		return 0;
+	}
+	u_strFromUTF8(u, (int32_t)(sizeof(u) / sizeof(u[0])), &len, token, (int32_t)n,
+	    &err);
+	if (U_FAILURE(err))
+		return -1;
+	limit = len;
+	utrans_transUChars(st->t, u, &len, (int32_t)(sizeof(u) / sizeof(u[0])), 0, &limit,
+	    &err);
+	if (U_FAILURE(err))
+		return -1;
+	u_strToUTF8(out, NAMES_TOKEN_MAX * 16, NULL, u, len, &err);
+	if (U_FAILURE(err) || err == U_STRING_NOT_TERMINATED_WARNING)
+		return -1;
+	if (n > 0 && strlen(out) < sizeof(e->out)) {
+		memcpy(e->in, token, n);
+		e->in[n] = '\0';
+		memcpy(e->out, out, strlen(out) + 1);
+	}
+	return 0;
 }
 
 /* The sound a letter stands for in the skeleton, reading ahead for digraphs;
@@ -260,11 +324,7 @@ skeleton_sound(const char *s, size_t i, size_t n, int *skip)
 int
 names_skeleton(const char *token, char *out, size_t outsz)
 {
-	UTransliterator *t;
-	UErrorCode err = U_ZERO_ERROR;
-	UChar u[NAMES_TOKEN_MAX * 4];
-	char latin[NAMES_TOKEN_MAX * 8], letters[NAMES_TOKEN_MAX * 8];
-	int32_t len = 0, limit;
+	char latin[NAMES_TOKEN_MAX * 16], letters[NAMES_TOKEN_MAX * 16];
 	size_t i, n = 0, k = 0;
 	char last = 0;
 	int skip, cut = 0;
@@ -275,22 +335,8 @@ names_skeleton(const char *token, char *out, size_t outsz)
 		;
 	if (i == n)		/* plain a-z: Any-Latin; Latin-ASCII; Lower keep it */
 		memcpy(latin, token, n + 1);
-	else {
-		if ((t = names_tr()) == NULL)
-			return -1;
-		u_strFromUTF8(u, (int32_t)(sizeof(u) / sizeof(u[0])), &len, token, -1,
-		    &err);
-		if (U_FAILURE(err))
-			return -1;
-		limit = len;
-		utrans_transUChars(t, u, &len, (int32_t)(sizeof(u) / sizeof(u[0])), 0,
-		    &limit, &err);
-		if (U_FAILURE(err))
-			return -1;
-		u_strToUTF8(latin, (int32_t)sizeof(latin), NULL, u, len, &err);
-		if (U_FAILURE(err))
-			return -1;
-	}
+	else if (names_translit(token, n, latin) != 0)
+		return -1;
 	n = 0;
 	for (i = 0; latin[i] != '\0'; i++)
 		if (latin[i] >= 'a' && latin[i] <= 'z')
@@ -324,11 +370,7 @@ names_skeleton(const char *token, char *out, size_t outsz)
 int
 names_latin(const char *token, char *out, size_t outsz)
 {
-	UTransliterator *t;
-	UErrorCode err = U_ZERO_ERROR;
-	UChar u[NAMES_TOKEN_MAX * 8];
 	char latin[NAMES_TOKEN_MAX * 16];
-	int32_t len = 0, limit;
 	size_t i, k = 0, n = strlen(token);
 
 	if (outsz == 0 || n > NAMES_TOKEN_MAX)
@@ -337,19 +379,7 @@ names_latin(const char *token, char *out, size_t outsz)
 		;
 	if (i < n) {
 		/* not plain a-z: let ICU write it in Latin */
-		if ((t = names_tr()) == NULL)
-			return -1;
-		u_strFromUTF8(u, (int32_t)(sizeof(u) / sizeof(u[0])), &len, token,
-		    (int32_t)n, &err);
-		if (U_FAILURE(err))
-			return -1;
-		limit = len;
-		utrans_transUChars(t, u, &len, (int32_t)(sizeof(u) / sizeof(u[0])), 0, &limit,
-		    &err);
-		if (U_FAILURE(err))
-			return -1;
-		u_strToUTF8(latin, (int32_t)sizeof(latin), NULL, u, len, &err);
-		if (U_FAILURE(err) || err == U_STRING_NOT_TERMINATED_WARNING)
+		if (names_translit(token, n, latin) != 0)
 			return -1;
 		token = latin;
 		n = strlen(latin);
