@@ -168,6 +168,7 @@ static const char *const pg_sql[STMT__MAX] = {
 	[STMT_DOC_DELETE_REF] = "DELETE FROM docs WHERE kind = $1 AND ref = $2",
 	[STMT_KEY_COUNT] =
 	    "SELECT count(*) FROM (SELECT 1 FROM record_keys WHERE key = $1 LIMIT $2) k",
+	[STMT_KEY_RECORDS] = "SELECT record_id FROM record_keys WHERE key = $1 LIMIT $2",
 };
 
 /* The expression of each column store_record_count_by groups by. Text sorts bytewise
@@ -1186,6 +1187,74 @@ out:
 }
 
 static int
+pg_store_key_records(struct store *s, const uint8_t key[STORE_BLIND_BYTES],
+    int64_t limit, int (*cb)(void *arg, const char *record_id), void *arg)
+{
+	struct params p;
+	PGresult *res;
+	char id[ID_SIZE];
+	int rc, i, rows;
+
+	memset(&p, 0, sizeof(p));
+	p_blob(&p, key, STORE_BLIND_BYTES);
+	p_int(&p, limit);
+	if ((rc = run(s, STMT_KEY_RECORDS, &p, &res)) != RC_OK)
+		return rc;
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		str_copy(id, sizeof(id), PQgetvalue(res, i, 0));
+		if ((rc = cb(arg, id)) != 0)
+			break;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* The ids drive (one array, each a lookup of the primary key), then the filter. */
+static int
+pg_store_record_list_ids(struct store *s, const struct store_filter *f,
+    const char *const *ids, size_t nids, store_record_cb cb, void *arg)
+{
+	struct buf q = BUF_INIT, arr = BUF_INIT;
+	struct store_record r;
+	struct params p;
+	PGresult *res = NULL;
+	size_t k;
+	int rc = RC_ENOMEM, i, rows;
+
+	/* a text[] literal: store.c let only UUIDs through, which need no quoting */
+	if (buf_putc(&arr, '{') != 0)
+		goto out;
+	for (k = 0; k < nids; k++)
+		if ((k > 0 && buf_putc(&arr, ',') != 0) || buf_puts(&arr, ids[k]) != 0)
+			goto out;
+	if (buf_putc(&arr, '}') != 0)
+		goto out;
+	memset(&p, 0, sizeof(p));
+	if (buf_puts(&q, "SELECT " RECORD_COLS " FROM records r "
+	    "JOIN record_dk d ON d.record_id = r.id") != 0 ||
+	    list_where(&q, &p, f) != RC_OK ||
+	    buf_printf(&q, " AND r.id = ANY($%d::text[])", p.n + 1) != 0)
+		goto out;
+	p_text(&p, arr.p);
+	if ((rc = run_sql(s, q.p, &p, &res)) != RC_OK)
+		goto out;
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		if ((rc = record_read_row(res, i, &r)) != RC_OK)
+			goto out;
+		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	rc = RC_OK;
+out:
+	PQclear(res);
+	buf_free(&arr);
+	buf_free(&q);
+	return rc;
+}
+
+static int
 pg_store_caseload(struct store *s, const char *type, const char *agency_id,
     const char *owner_id, const int64_t due[4], int64_t now,
     int (*cb)(void *arg, const struct store_caseload_row *row), void *arg)
@@ -2154,6 +2223,8 @@ static const struct store_ops pg_ops = {
 	.record_list = pg_store_record_list,
 	.key_count = pg_store_key_count,
 	.record_list_by_key = pg_store_record_list_by_key,
+	.key_records = pg_store_key_records,
+	.record_list_ids = pg_store_record_list_ids,
 	.record_count_by = pg_store_record_count_by,
 	.record_count_keys = pg_store_record_count_keys,
 	.caseload = pg_store_caseload,
