@@ -57,6 +57,8 @@ AUTH=(-H "Authorization: Bearer $TOKEN")
 JH=(-H 'Content-Type: application/json')
 
 # ---- tracing requests made from cases the officer may see ----------------------------
+# BENCH_REUSE=FILE: the traces of an earlier run (its BENCH_KEEP file), on the same data
+# directory, instead of new ones: two builds compared on the very same traces.
 # A family describes the child as it knows it: the name in the original script when the
 # case has one, else the Latin name without its last part when it has three or more,
 # the age one year off, the sex, and the mother's or father's name as the person asking.
@@ -67,6 +69,12 @@ PAGES=$(( (TOTAL + 99) / 100 ))
 : >"$TMP/create_ms"
 n=0
 tries=0
+if [ -n "${BENCH_REUSE:-}" ]; then
+	cp "$BENCH_REUSE" "$TMP/traces"
+	n=$(wc -l <"$TMP/traces")
+	TRACES=$n
+	echo 0 >"$TMP/create_ms"
+fi
 while [ "$n" -lt "$TRACES" ] && [ "$tries" -lt $((TRACES * 10)) ]; do
 	tries=$((tries + 1))
 	page=$(( (RANDOM * 32768 + RANDOM) % PAGES + 1 ))
@@ -96,6 +104,7 @@ while [ "$n" -lt "$TRACES" ] && [ "$tries" -lt $((TRACES * 10)) ]; do
 	n=$((n + 1))
 done
 [ "$n" -gt 0 ] || { echo "ftr: no tracing request could be made" >&2; exit 1; }
+[ -z "${BENCH_KEEP:-}" ] || cp "$TMP/traces" "$BENCH_KEEP"
 
 # ---- timing ------------------------------------------------------------------------------
 : >"$TMP/ms"

@@ -111,6 +111,9 @@ struct store_ops {
 	    limit, int (*cb)(void *arg, const char *record_id), void *arg);
 	int (*record_list_ids)(struct store *s, const struct store_filter *f, const char
 	    *const *ids, size_t nids, store_record_cb cb, void *arg);
+	int (*record_index_ids)(struct store *s, const struct store_filter *f, const char
+	    *const *ids, size_t nids, int (*cb)(void *arg, const struct record_meta *m),
+	    void *arg);
 	/* f and the groups checked by store.c */
 	int (*record_count_by)(struct store *s, const struct store_filter *f, const enum
 	    group_col *group, size_t ngroup, int location_len, int (*cb)(void *arg, const

@@ -1084,6 +1084,65 @@ out:
 	return rc;
 }
 
+#define INDEX_COLS \
+	"r.id, r.type, r.agency_id, r.owner_id, r.created_at, r.sex, r.age_band, " \
+	"r.nationality, r.location_code, r.risk_level, r.workflow, r.status, r.flags"
+
+/* From the narrow index alone (INDEXED BY: its first column is the id), the rows of
+ * the records never read. */
+static int
+sqlite_store_record_index_ids(struct store *s, const struct store_filter *f,
+    const char *const *ids, size_t nids,
+    int (*cb)(void *arg, const struct record_meta *m), void *arg)
+{
+	struct record_meta m;
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	size_t k;
+	int rc = RC_ENOMEM, src, i;
+
+	if (buf_puts(&q, "SELECT " INDEX_COLS " FROM records r INDEXED BY records_report") !=
+	    0 || list_where_driven(&q, f, 1) != RC_OK || buf_puts(&q, " AND r.id IN (?") != 0)
+		goto out;
+	for (k = 1; k < nids; k++)
+		if (buf_puts(&q, ", ?") != 0)
+			goto out;
+	if (buf_puts(&q, ")") != 0)
+		goto out;
+	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+		goto out;
+	}
+	i = list_bind(st, 1, f);
+	for (k = 0; k < nids; k++)
+		bind_text(st, i++, ids[k]);
+	rc = RC_OK;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&m, 0, sizeof(m));
+		col_text(st, 0, m.id, sizeof(m.id));
+		col_text(st, 1, m.type, sizeof(m.type));
+		col_text(st, 2, m.agency_id, sizeof(m.agency_id));
+		col_text(st, 3, m.owner_id, sizeof(m.owner_id));
+		m.created_at = sqlite3_column_int64(st, 4);
+		col_text(st, 5, m.sex, sizeof(m.sex));
+		col_text(st, 6, m.age_band, sizeof(m.age_band));
+		col_text(st, 7, m.nationality, sizeof(m.nationality));
+		col_text(st, 8, m.location_code, sizeof(m.location_code));
+		col_text(st, 9, m.risk_level, sizeof(m.risk_level));
+		col_text(st, 10, m.workflow, sizeof(m.workflow));
+		col_text(st, 11, m.status, sizeof(m.status));
+		m.flags = sqlite3_column_int64(st, 12);
+		if ((rc = cb(arg, &m)) != 0)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = rc_from_sqlite(S(s)->db, src);
+out:
+	sqlite3_finalize(st);
+	buf_free(&q);
+	return rc;
+}
+
 static int
 sqlite_store_record_count_by(struct store *s, const struct store_filter *f,
     const enum group_col *group, size_t ngroup, int location_len,
@@ -2106,6 +2165,7 @@ static const struct store_ops sqlite_ops = {
 	.record_list_by_key = sqlite_store_record_list_by_key,
 	.key_records = sqlite_store_key_records,
 	.record_list_ids = sqlite_store_record_list_ids,
+	.record_index_ids = sqlite_store_record_index_ids,
 	.history_append = sqlite_store_history_append,
 	.history_list = sqlite_store_history_list,
 	.agency_insert = sqlite_store_agency_insert,

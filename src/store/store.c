@@ -193,9 +193,10 @@ store_key_records(struct store *s, const uint8_t key[STORE_BLIND_BYTES], int64_t
 	return s->ops->key_records(s, key, limit, cb, arg);
 }
 
-int
-store_record_list_ids(struct store *s, const struct store_filter *f,
-    const char *const *ids, size_t nids, store_record_cb cb, void *arg)
+/* Checks of an id list made here, so that both backends refuse the same; only UUIDs,
+ * which PostgreSQL's array literal takes without quoting. */
+static int
+ids_check(const struct store_filter *f, const char *const *ids, size_t nids)
 {
 	size_t i;
 	int rc;
@@ -207,7 +208,30 @@ store_record_list_ids(struct store *s, const struct store_filter *f,
 	for (i = 0; i < nids; i++)
 		if (ids[i] == NULL || !id_is_uuid(ids[i]))
 			return RC_EINVALID;
+	return RC_OK;
+}
+
+int
+store_record_list_ids(struct store *s, const struct store_filter *f,
+    const char *const *ids, size_t nids, store_record_cb cb, void *arg)
+{
+	int rc;
+
+	if ((rc = ids_check(f, ids, nids)) != RC_OK)
+		return rc;
 	return s->ops->record_list_ids(s, f, ids, nids, cb, arg);
+}
+
+int
+store_record_index_ids(struct store *s, const struct store_filter *f,
+    const char *const *ids, size_t nids,
+    int (*cb)(void *arg, const struct record_meta *m), void *arg)
+{
+	int rc;
+
+	if ((rc = ids_check(f, ids, nids)) != RC_OK)
+		return rc;
+	return s->ops->record_index_ids(s, f, ids, nids, cb, arg);
 }
 
 int

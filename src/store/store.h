@@ -149,6 +149,16 @@ int	store_key_records(struct store *s, const uint8_t key[STORE_BLIND_BYTES],
 	    int64_t limit, int (*cb)(void *arg, const char *record_id), void *arg);
 int	store_record_list_ids(struct store *s, const struct store_filter *f,
 	    const char *const *ids, size_t nids, store_record_cb cb, void *arg);
+/*
+ * store_record_index_ids: as store_record_list_ids, but only the index columns of each
+ * record, read from the narrow index of the records without their rows: `m` has id,
+ * type, agency_id, owner_id, created_at, sex, age_band, nationality, location_code,
+ * risk_level, workflow, status and flags; every other member is empty or 0. `m` is
+ * valid during the call only; `cb` returns 0 to go on or an rc to stop (returned).
+ */
+int	store_record_index_ids(struct store *s, const struct store_filter *f,
+	    const char *const *ids, size_t nids,
+	    int (*cb)(void *arg, const struct record_meta *m), void *arg);
 
 /*
  * Counts for reports: the records matching `f` (limit and offset unused) grouped by the

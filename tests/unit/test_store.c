@@ -444,6 +444,15 @@ ids_have(const struct ids_seen *s, const char *id)
 	return 0;
 }
 
+static int
+collect_meta(void *arg, const struct record_meta *m)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "%s/%s/%s/%s,", m->owner_id, m->type, m->sex, m->age_band);
+	return 0;
+}
+
 static void
 test_key_records_and_list_ids(void **state)
 {
@@ -466,6 +475,9 @@ test_key_records_and_list_ids(void **state)
 	make_meta(&m[3], "ag-a", "u4", "LY01");
 	make_meta(&m[4], "ag-a", "u5", "LY01");
 	str_copy(m[4].type, sizeof(m[4].type), "tracing_request");
+	str_copy(m[1].sex, sizeof(m[1].sex), "male");
+	str_copy(m[1].age_band, sizeof(m[1].age_band), "6-11");
+	str_copy(m[4].age_band, sizeof(m[4].age_band), "12-14");
 	for (i = 0; i < 5; i++)
 		insert(f, &m[i], "x");
 	/* key a: u1, u3 (agency b), u5 (another type); key b: u2 */
@@ -516,12 +528,23 @@ test_key_records_and_list_ids(void **state)
 	assert_int_equal(store_record_list_ids(f->s, &flt, ids + 1, 2, collect, &b),
 	    RC_OK);
 	assert_string_equal(b.p, "u2,");
+	/* the index columns alone, the same records */
+	buf_reset(&b);
+	assert_int_equal(store_record_index_ids(f->s, &flt, ids + 1, 2, collect_meta, &b),
+	    RC_OK);
+	assert_string_equal(b.p, "u2/case/male/6-11,");
 	/* another type, every scope */
 	buf_reset(&b);
 	flt.type = "tracing_request";
 	flt.agency_id = NULL;
 	assert_int_equal(store_record_list_ids(f->s, &flt, ids, 6, collect, &b), RC_OK);
 	assert_string_equal(b.p, "u5,");
+	buf_reset(&b);
+	assert_int_equal(store_record_index_ids(f->s, &flt, ids, 6, collect_meta, &b),
+	    RC_OK);
+	assert_string_equal(b.p, "u5/tracing_request/female/12-14,");
+	assert_int_equal(store_record_index_ids(f->s, &flt, ids, 0, collect_meta, &b),
+	    RC_EINVALID);
 	/* refused: no ids, too many, a term, an id that is not a UUID */
 	assert_int_equal(store_record_list_ids(f->s, &flt, ids, 0, collect, &b),
 	    RC_EINVALID);
