@@ -97,9 +97,11 @@ while [ "$n" -lt "$TRACES" ] && [ "$tries" -lt $((TRACES * 10)) ]; do
 	    | del(.. | nulls)')
 	[ "$(printf '%s' "$body" | jq -r '.data.tracing_request_subform_section[0].name // empty')" != "" ] || continue
 	out=$(curl -s -w '\n%{time_total}' "${AUTH[@]}" "${JH[@]}" "$BASE/api/v1/tracing_requests" --data-binary "$body")
-	tid=$(printf '%s' "$out" | head -1 | jq -r '.data.trace_ids[0] // empty')
+	# the body and curl's time on the last line, split without a pipe into head (a
+	# large body would end printf with SIGPIPE, and pipefail the script)
+	tid=$(printf '%s' "${out%$'\n'*}" | jq -r '.data.trace_ids[0] // empty')
 	[ -n "$tid" ] || continue
-	printf '%s\n' "$out" | tail -1 | awk '{ printf "%.3f\n", $1 * 1000 }' >>"$TMP/create_ms"
+	printf '%s\n' "${out##*$'\n'}" | awk '{ printf "%.3f\n", $1 * 1000 }' >>"$TMP/create_ms"
 	printf '%s %s %s\n' "$tid" "$cid" "$consent" >>"$TMP/traces"
 	n=$((n + 1))
 done
@@ -112,9 +114,9 @@ done
 for round in $(seq 1 "$ROUNDS"); do
 	while read -r tid cid consent; do
 		out=$(curl -s -w '\n%{time_total}' "${AUTH[@]}" "$BASE/api/v1/traces/$tid/matches")
-		printf '%s\n' "$out" | tail -1 | awk '{ printf "%.3f\n", $1 * 1000 }' >>"$TMP/ms"
+		printf '%s\n' "${out##*$'\n'}" | awk '{ printf "%.3f\n", $1 * 1000 }' >>"$TMP/ms"
 		if [ "$round" = 1 ]; then
-			printf '%s\n' "$out" | head -1 | jq -r --arg c "$cid" --arg k "$consent" '
+			printf '%s\n' "${out%$'\n'*}" | jq -r --arg c "$cid" --arg k "$consent" '
 			    ([.data[].case_id] | index($c)) as $rank
 			    | "\($k) \(if $rank == null then -1 else $rank end) \(.metadata.candidates) \(.metadata.capped)"' >>"$TMP/found"
 		fi

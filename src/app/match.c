@@ -378,15 +378,19 @@ out:
 
 /*
  * The candidates for `mr` among the records of `scope` (type and access scope set),
- * never a scan: each blocking key of the record is counted in the key index (up to
- * MATCH_KEY_COMMON + 1, whatever the type or scope: a measure of rarity), then the
- * records are read through the key index, rarest key first — a rare key (a family
- * name few share) says more than a common one — until MATCH_CANDIDATES_MAX. Keys
- * shared by more than MATCH_KEY_COMMON records are used only in pairs (records that
- * have both of two of the rarest common keys), and a single common key only when
- * nothing else found anything. c->capped tells that some records may have been left
- * out. `scope_size`: how many records the scope holds, when the caller counted them
- * (few: tracing requests), else -1.
+ * never a scan: each blocking key of the record is counted in the key index (whatever
+ * the type or scope: a measure of rarity). Then:
+ *   - many records in scope (cases: `scope_size` -1): ranked from the key index and
+ *     only the best MATCH_RANK_OPEN read (cands_ranked);
+ *   - few (tracing requests, counted by the caller), or when the ranking found none:
+ *     the records are read through the key index, rarest key first — a rare key (a
+ *     family name few share) says more than a common one — until
+ *     MATCH_CANDIDATES_MAX. Keys shared by more than MATCH_KEY_COMMON records are used
+ *     only in pairs (records that have both of two of the rarest common keys), and a
+ *     single common key only when nothing else found anything.
+ * c->capped tells that some records may have been left out. `scope_size`: how many
+ * records the scope holds, when the caller counted them (few: tracing requests), else
+ * -1.
  */
 static int
 match_candidates(struct app *a, const struct store_filter *scope, int64_t scope_size,
