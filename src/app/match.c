@@ -290,7 +290,7 @@ cands_ranked(struct app *a, const struct store_filter *scope, const struct bkeys
 	double w[STORE_IDS_MAX], bonus = match_rank_index_max(a->match, mr);
 	struct shortlist *sl = NULL;
 	struct batch *bt = NULL;
-	size_t i, j, k, n, at;
+	size_t i, j, k, n, at = 0;
 	int rc;
 
 	for (i = 0; i < b->n; i++)
@@ -325,10 +325,11 @@ cands_ranked(struct app *a, const struct store_filter *scope, const struct bkeys
 	n = match_rank_count(ctx.rk);
 	rc = RC_OK;
 	for (at = 0; at < n && at < MATCH_RANK_DEPTH && sl->n < MATCH_RANK_SHORT; at += k) {
-		/* no record from here on can pass the MATCH_RANK_OPEN-th best */
+		/* no record from here on can pass the MATCH_RANK_OPEN-th best (at most
+		 * tie with it: namesakes sharing the same keys are many) */
 		if (sl->n >= MATCH_RANK_OPEN) {
 			qsort(sl->e, sl->n, sizeof(sl->e[0]), short_better);
-			if (match_rank_weight(ctx.rk, at) + bonus <
+			if (match_rank_weight(ctx.rk, at) + bonus <=
 			    sl->e[MATCH_RANK_OPEN - 1].w)
 				break;
 		}
@@ -399,6 +400,7 @@ match_candidates(struct app *a, const struct store_filter *scope, int64_t scope_
 	struct bkeys *b;
 	struct bkey common[MATCH_COMMON_PAIRS];
 	size_t i, j, ncommon = 0;
+	int64_t left;
 	int rc;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
@@ -407,10 +409,22 @@ match_candidates(struct app *a, const struct store_filter *scope, int64_t scope_
 	if ((rc = match_blocking_keys(mr, bkeys_add, b)) != RC_OK)
 		goto out;
 	for (i = 0; i < b->n; i++)
-		if ((rc = store_key_count(a->store, b->k[i].k, scope_size < 0 ?
-		    MATCH_RANK_BUDGET + 1 : MATCH_KEY_COMMON + 1, &b->k[i].count)) !=
-		    RC_OK)
+		if ((rc = store_key_count(a->store, b->k[i].k, MATCH_KEY_COMMON + 1,
+		    &b->k[i].count)) != RC_OK)
 			goto out;
+	/* for ranking, the common keys counted further, but only as far as the budget
+	 * left after the rare ones: the plan reads keys rarest first while they fit, so
+	 * a key over that is never read and its count past it says nothing (a common key
+	 * of 200,000 records costs this 60,000 index entries at most) */
+	if (scope_size < 0) {
+		for (i = 0, left = MATCH_RANK_BUDGET; i < b->n; i++)
+			if (b->k[i].count <= MATCH_KEY_COMMON)
+				left -= b->k[i].count;
+		for (i = 0; i < b->n && left > 0; i++)
+			if (b->k[i].count > MATCH_KEY_COMMON && (rc = store_key_count(a->store,
+			    b->k[i].k, left + 1, &b->k[i].count)) != RC_OK)
+				goto out;
+	}
 	if (b->n > 0)
 		qsort(b->k, b->n, sizeof(b->k[0]), bkey_rarer);
 	/* many records in scope (cases): ranked from the key index, the best opened */

