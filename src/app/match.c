@@ -192,17 +192,14 @@ cands_fetch(struct app *a, const struct store_filter *scope, int64_t scope_size,
 struct rank_ctx {
 	struct match_rank	*rk;
 	double			 w;
-	int64_t			 left;	/* entries still planned for this key */
 };
 
 static int
 rank_row(void *arg, const char *record_id)
 {
-	struct rank_ctx *rc = arg;
+	struct rank_ctx *x = arg;
 
-	if (rc->left-- <= 0)
-		return CANDS_FULL;	/* the key grew since it was counted */
-	return match_rank_add(rc->rk, record_id, rc->w);
+	return match_rank_add(x->rk, record_id, x->w);
 }
 
 /* The records of one batch as the store gives them, in no order. */
@@ -306,10 +303,10 @@ cands_ranked(struct app *a, const struct store_filter *scope, const struct bkeys
 	for (i = 0; i < b->n; i++) {
 		if (!use[i])
 			continue;
+		/* at most as many as counted: a key that grew since cannot overfill */
 		ctx.w = match_key_weight(counts[i]);
-		ctx.left = counts[i];
-		rc = store_key_records(a->store, b->k[i].k, counts[i], rank_row, &ctx);
-		if (rc != RC_OK && rc != CANDS_FULL)
+		if ((rc = store_key_records(a->store, b->k[i].k, counts[i], rank_row,
+		    &ctx)) != RC_OK)
 			goto out;
 	}
 	match_rank_sort(ctx.rk);

@@ -1191,6 +1191,97 @@ test_blocking_keys_come_from_the_blind_index(void **state)
 	}
 }
 
+/* ---- ranking before opening -------------------------------------------------------- */
+
+static void
+test_rank_weighs_keys_by_rarity_and_reads_the_rarest_first(void **state)
+{
+	static const int64_t counts[] = { 5000, 0, 100, 70000, 30000 };
+	static const int64_t two[] = { 50000, 20000 };
+	struct match_rank *rk = NULL;
+	int use[5];
+	char id[MATCH_RANK_ID_SIZE + 8];
+	int i;
+
+	(void)state;
+	assert_true(match_key_weight(10) > match_key_weight(1000));
+	assert_true(match_key_weight(1000000) > 0);
+	assert_true(match_key_weight(0) == 0);
+	/* rarest first while they fit: 100 + 5,000 + 30,000; not 70,000, not 0 */
+	assert_int_equal(match_rank_plan(counts, 5, 60000, use), 35100);
+	assert_int_equal(use[0], 1);
+	assert_int_equal(use[1], 0);
+	assert_int_equal(use[2], 1);
+	assert_int_equal(use[3], 0);
+	assert_int_equal(use[4], 1);
+	/* the rarer read, the commoner left out, whatever the order given */
+	assert_int_equal(match_rank_plan(two, 2, 60000, use), 20000);
+	assert_true(use[0] == 0 && use[1] == 1);
+	assert_int_equal(match_rank_plan(two, 2, 10000, use), 0);
+
+	/* the weights of the keys a record shares add up; ties by id */
+	assert_int_equal(match_rank_new(2, &rk), RC_OK);
+	assert_int_equal(match_rank_add(rk, "b", 2), RC_OK);
+	assert_int_equal(match_rank_add(rk, "c", 3), RC_OK);
+	assert_int_equal(match_rank_add(rk, "a", 1), RC_OK);
+	assert_int_equal(match_rank_add(rk, "a", 2), RC_OK);
+	memset(id, 'x', sizeof(id) - 1);
+	id[sizeof(id) - 1] = '\0';
+	assert_int_equal(match_rank_add(rk, id, 1), RC_EINVALID);
+	/* more than it was sized for: it grows */
+	for (i = 0; i < 5000; i++) {
+		snprintf(id, sizeof(id), "z%05d", i);
+		assert_int_equal(match_rank_add(rk, id, 0.5), RC_OK);
+	}
+	match_rank_sort(rk);
+	assert_int_equal(match_rank_add(rk, "d", 9), RC_EINVALID);
+	assert_int_equal(match_rank_count(rk), 5003);
+	assert_string_equal(match_rank_id(rk, 0), "a");
+	assert_true(match_rank_weight(rk, 0) == 3);
+	assert_string_equal(match_rank_id(rk, 1), "c");
+	assert_string_equal(match_rank_id(rk, 2), "b");
+	assert_string_equal(match_rank_id(rk, 3), "z00000");
+	assert_string_equal(match_rank_id(rk, 5002), "z04999");
+	assert_null(match_rank_id(rk, 5003));
+	assert_true(match_rank_weight(rk, 5003) == 0);
+	match_rank_free(rk);
+	match_rank_free(NULL);
+}
+
+static void
+test_rank_tells_namesakes_apart_by_sex_and_age_band(void **state)
+{
+	struct match_record *t = NULL, *nosex = NULL;
+	json_t *j = js("{\"name\": \"Awa Diallo\", \"sex\": \"female\", \"age\": 9}");
+	json_t *k = js("{\"name\": \"Awa Diallo\"}");
+	double agree = match_config_weight(cfg, MATCH_PROFILE_TRACE, MATCH_SEX, MATCH_AGREE);
+	double differ = match_config_weight(cfg, MATCH_PROFILE_TRACE, MATCH_SEX,
+	    MATCH_DISAGREE);
+	double old = match_config_weight(cfg, MATCH_PROFILE_TRACE, MATCH_AGE, MATCH_DISAGREE);
+
+	(void)state;
+	assert_int_equal(match_prepare_trace(NULL, j, &t), RC_OK);
+	assert_int_equal(match_prepare_trace(NULL, k, &nosex), RC_OK);
+	assert_true(agree > 0 && differ < 0 && old < 0);
+	assert_true(match_rank_index_weight(cfg, t, "female", "6-11") == agree);
+	assert_true(match_rank_index_weight(cfg, t, "male", "6-11") == differ);
+	/* 12-14 may be a 9-year-old registered later or misjudged; 15-17 is not */
+	assert_true(match_rank_index_weight(cfg, t, "female", "12-14") == agree);
+	assert_true(match_rank_index_weight(cfg, t, "female", "15-17") == agree + old);
+	assert_true(match_rank_index_weight(cfg, t, "female", "18+") == agree + old);
+	/* unknown or unreadable says nothing */
+	assert_true(match_rank_index_weight(cfg, t, "", "") == 0);
+	assert_true(match_rank_index_weight(cfg, t, "female", "nine") == agree);
+	assert_true(match_rank_index_weight(cfg, t, "female", "6-") == agree);
+	assert_true(match_rank_index_weight(cfg, nosex, "female", "15-17") == 0);
+	assert_true(match_rank_index_max(cfg, t) == agree);
+	assert_true(match_rank_index_max(cfg, nosex) == 0);
+	match_record_free(t);
+	match_record_free(nosex);
+	json_decref(j);
+	json_decref(k);
+}
+
 /* ---- calibration on generated children ---------------------------------------------- */
 
 #define CHILDREN	300
@@ -1808,6 +1899,8 @@ main(void)
 		cmocka_unit_test(test_missing_fields_weigh_nothing),
 		cmocka_unit_test(test_bad_input_is_handled),
 		cmocka_unit_test(test_blocking_keys_come_from_the_blind_index),
+		cmocka_unit_test(test_rank_weighs_keys_by_rarity_and_reads_the_rarest_first),
+		cmocka_unit_test(test_rank_tells_namesakes_apart_by_sex_and_age_band),
 		cmocka_unit_test(test_calibration_on_generated_children),
 		cmocka_unit_test(test_ranked_blocking_keeps_recall_at_scale),
 	};
