@@ -230,7 +230,7 @@ struct shortlist {
 	size_t			 n;
 	const struct app	*a;
 	const struct match_record *mr;
-	const char *const	*ids;		/* the batch looked up, and their weights */
+	const char *const	*ids;	/* the batch looked up, and their weights */
 	const double		*w;
 	size_t			 nids;
 };
@@ -321,7 +321,8 @@ cands_ranked(struct app *a, const struct store_filter *scope, const struct bkeys
 	sl->w = w;
 	n = match_rank_count(ctx.rk);
 	rc = RC_OK;
-	for (at = 0; at < n && at < MATCH_RANK_DEPTH && sl->n < MATCH_RANK_SHORT; at += k) {
+	for (at = 0; at < n && at < MATCH_RANK_DEPTH && sl->n < MATCH_RANK_SHORT;
+	    at += k) {
 		/* no record from here on can pass the MATCH_RANK_OPEN-th best (at most
 		 * tie with it: namesakes sharing the same keys are many) */
 		if (sl->n >= MATCH_RANK_OPEN) {
@@ -418,8 +419,9 @@ match_candidates(struct app *a, const struct store_filter *scope, int64_t scope_
 			if (b->k[i].count <= MATCH_KEY_COMMON)
 				left -= b->k[i].count;
 		for (i = 0; i < b->n && left > 0; i++)
-			if (b->k[i].count > MATCH_KEY_COMMON && (rc = store_key_count(a->store,
-			    b->k[i].k, left + 1, &b->k[i].count)) != RC_OK)
+			if (b->k[i].count > MATCH_KEY_COMMON &&
+			    (rc = store_key_count(a->store, b->k[i].k, left + 1,
+			    &b->k[i].count)) != RC_OK)
 				goto out;
 	}
 	if (b->n > 0)

@@ -1418,8 +1418,8 @@ match_rank_index_weight(const struct match_config *cfg, const struct match_recor
 	int alo, ahi;
 
 	if (sex != NULL && sex[0] != '\0' && r->sex[0] != '\0')
-		w += match_config_weight(cfg, profile, MATCH_SEX, strcmp(sex, r->sex) == 0 ?
-		    MATCH_AGREE : MATCH_DISAGREE);
+		w += match_config_weight(cfg, profile, MATCH_SEX,
+		    strcmp(sex, r->sex) == 0 ? MATCH_AGREE : MATCH_DISAGREE);
 	if (age_band == NULL || age_band[0] == '\0' ||
 	    !age_at(r, NULL, &alo, &ahi, &when))
 		return w;
@@ -1477,9 +1477,9 @@ struct rank_entry {
 };
 
 struct match_rank {
-	struct rank_entry	*e;		/* entries, in order of arrival, then sorted */
+	struct rank_entry	*e;	/* entries, in order of arrival, then sorted */
 	size_t			 n, ecap;
-	uint32_t		*slot;		/* open addressing: entry index + 1, 0 empty */
+	uint32_t		*slot;	/* open addressing: entry index + 1, 0 empty */
 	size_t			 scap;		/* a power of two */
 	int			 sorted;
 };

@@ -1101,8 +1101,9 @@ sqlite_store_record_index_ids(struct store *s, const struct store_filter *f,
 	size_t k;
 	int rc = RC_ENOMEM, src, i;
 
-	if (buf_puts(&q, "SELECT " INDEX_COLS " FROM records r INDEXED BY records_report") !=
-	    0 || list_where_driven(&q, f, 1) != RC_OK || buf_puts(&q, " AND r.id IN (?") != 0)
+	if (buf_puts(&q, "SELECT " INDEX_COLS " FROM records r "
+	    "INDEXED BY records_report") != 0 || list_where_driven(&q, f, 1) != RC_OK ||
+	    buf_puts(&q, " AND r.id IN (?") != 0)
 		goto out;
 	for (k = 1; k < nids; k++)
 		if (buf_puts(&q, ", ?") != 0)
