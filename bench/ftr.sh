@@ -110,15 +110,20 @@ done
 
 # ---- timing ------------------------------------------------------------------------------
 : >"$TMP/ms"
+: >"$TMP/ms_first"
+: >"$TMP/ms_again"
 : >"$TMP/found"
 for round in $(seq 1 "$ROUNDS"); do
 	while read -r tid cid consent; do
 		out=$(curl -s -w '\n%{time_total}' "${AUTH[@]}" "$BASE/api/v1/traces/$tid/matches")
 		printf '%s\n' "${out##*$'\n'}" | awk '{ printf "%.3f\n", $1 * 1000 }' >>"$TMP/ms"
 		if [ "$round" = 1 ]; then
+			tail -1 "$TMP/ms" >>"$TMP/ms_first"
 			printf '%s\n' "${out%$'\n'*}" | jq -r --arg c "$cid" --arg k "$consent" '
 			    ([.data[].case_id] | index($c)) as $rank
 			    | "\($k) \(if $rank == null then -1 else $rank end) \(.metadata.candidates) \(.metadata.capped)"' >>"$TMP/found"
+		else
+			tail -1 "$TMP/ms" >>"$TMP/ms_again"
 		fi
 	done <"$TMP/traces"
 done
@@ -142,6 +147,12 @@ printf '| %s cases (%s visible to %s) | %s | %s | %s | %s | %s | %s | %s | %s of
     "$CASES" "$TOTAL" "$USER_NAME" "$n" "$(wc -l <"$TMP/ms")" "$(pct "$TMP/ms" 50)" \
     "$(pct "$TMP/ms" 95)" "$(pct "$TMP/ms" 100)" "$(pct "$TMP/create_ms" 50)" "$cands" \
     "$capped" "$n"
+if [ -s "$TMP/ms_again" ]; then
+	echo
+	echo "First request for each trace: p50 $(pct "$TMP/ms_first" 50) ms, p95" \
+	    "$(pct "$TMP/ms_first" 95) ms; the later rounds: p50 $(pct "$TMP/ms_again" 50) ms," \
+	    "p95 $(pct "$TMP/ms_again" 95) ms."
+fi
 echo
 echo "Source case found (only cases with valid consent for tracing can be): first for" \
     "$top1 of $consented, in the top 10 for $top10 of $consented; cases without consent" \

@@ -35,6 +35,11 @@
 #include "domain/workflow.h"
 
 #define MATCH_CANDIDATES_MAX	500	/* records opened for one lookup, unranked */
+/* ranked records looked up in the narrow index at a time: small enough that the
+ * lookups stop soon after the best are known (each may be a read from disk) */
+#define MATCH_RANK_BATCH	128
+_Static_assert(MATCH_RANK_BATCH <= STORE_IDS_MAX && MATCH_RANK_OPEN <= STORE_IDS_MAX,
+    "one store_record_index_ids or store_record_list_ids call takes a batch");
 #define MATCH_RESULTS_MAX	50	/* matches answered, best first */
 #define MATCH_KEY_COMMON	2000	/* records sharing a key that is "common" */
 #define MATCH_COMMON_PAIRS	4	/* rarest common keys paired with each other */
@@ -284,7 +289,7 @@ cands_ranked(struct app *a, const struct store_filter *scope, const struct bkeys
 	int64_t counts[MATCH_KEYS_MAX], planned;
 	int use[MATCH_KEYS_MAX];
 	const char *ids[STORE_IDS_MAX];
-	double w[STORE_IDS_MAX], bonus = match_rank_index_max(a->match, mr);
+	double w[MATCH_RANK_BATCH], bonus = match_rank_index_max(a->match, mr);
 	struct shortlist *sl = NULL;
 	struct batch *bt = NULL;
 	size_t i, j, k, n, at = 0;
@@ -331,7 +336,7 @@ cands_ranked(struct app *a, const struct store_filter *scope, const struct bkeys
 			    sl->e[MATCH_RANK_OPEN - 1].w)
 				break;
 		}
-		for (k = 0; k < STORE_IDS_MAX && at + k < n; k++) {
+		for (k = 0; k < MATCH_RANK_BATCH && at + k < n; k++) {
 			ids[k] = match_rank_id(ctx.rk, at + k);
 			w[k] = match_rank_weight(ctx.rk, at + k);
 		}
