@@ -34,7 +34,12 @@
 #include "domain/record.h"
 #include "domain/workflow.h"
 
-#define MATCH_CANDIDATES_MAX	500	/* records opened for one lookup */
+#define MATCH_CANDIDATES_MAX	500	/* records opened for one lookup, unranked */
+/* ranked records looked up in the narrow index at a time: small enough that the
+ * lookups stop soon after the best are known (each may be a read from disk) */
+#define MATCH_RANK_BATCH	128
+_Static_assert(MATCH_RANK_BATCH <= STORE_IDS_MAX && MATCH_RANK_OPEN <= STORE_IDS_MAX,
+    "one store_record_index_ids or store_record_list_ids call takes a batch");
 #define MATCH_RESULTS_MAX	50	/* matches answered, best first */
 #define MATCH_KEY_COMMON	2000	/* records sharing a key that is "common" */
 #define MATCH_COMMON_PAIRS	4	/* rarest common keys paired with each other */
@@ -186,17 +191,210 @@ cands_fetch(struct app *a, const struct store_filter *scope, int64_t scope_size,
 	return rc == CANDS_FULL ? RC_OK : rc;
 }
 
+/* ---- ranked: read the key index, count, open only the best ---- */
+
+/* The records met on the key index, and what the key being read weighs. */
+struct rank_ctx {
+	struct match_rank	*rk;
+	double			 w;
+};
+
+static int
+rank_row(void *arg, const char *record_id)
+{
+	struct rank_ctx *x = arg;
+
+	return match_rank_add(x->rk, record_id, x->w);
+}
+
+/* The records of one batch as the store gives them, in no order. */
+struct batch {
+	struct store_record	r[MATCH_RANK_OPEN];
+	size_t			n;
+};
+
+static int
+batch_row(void *arg, struct store_record *r)
+{
+	struct batch *b = arg;
+
+	if (b->n == MATCH_RANK_OPEN) {		/* cannot happen: ids are unique */
+		store_record_free(r);
+		return RC_EINTEGRITY;
+	}
+	b->r[b->n++] = *r;
+	return 0;
+}
+
+/* The short list: ranked records found in scope, with what their index columns add. */
+struct shortlist {
+	struct short_entry {
+		char	id[ID_SIZE];
+		double	w;
+	}			 e[MATCH_RANK_SHORT];
+	size_t			 n;
+	const struct app	*a;
+	const struct match_record *mr;
+	const char *const	*ids;	/* the batch looked up, and their weights */
+	const double		*w;
+	size_t			 nids;
+};
+
+static int
+short_row(void *arg, const struct record_meta *m)
+{
+	struct shortlist *sl = arg;
+	size_t i;
+
+	if (sl->n == MATCH_RANK_SHORT)
+		return CANDS_FULL;
+	for (i = 0; i < sl->nids && strcmp(sl->ids[i], m->id) != 0; i++)
+		;
+	if (i == sl->nids)
+		return RC_EINTEGRITY;	/* the store answered an id not asked for */
+	str_copy(sl->e[sl->n].id, ID_SIZE, m->id);
+	sl->e[sl->n++].w = sl->w[i] + match_rank_index_weight(sl->a->match, sl->mr,
+	    m->sex, m->age_band);
+	return 0;
+}
+
+static int
+short_better(const void *x, const void *y)
+{
+	const struct short_entry *a = x, *b = y;
+
+	if (a->w != b->w)
+		return a->w > b->w ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+/*
+ * The MATCH_RANK_OPEN best-ranked records of `scope` for `mr` among those that share a
+ * key of `b`, opened by the caller and by no one else (domain/match.h, "ranking"):
+ *   1. the keys planned within MATCH_RANK_BUDGET index entries are read from the key
+ *      index alone, and every record met is ranked by the weights of the keys it
+ *      shares (any type or scope: this only orders them);
+ *   2. best first, the ranked records are looked up in the narrow index of the
+ *      records, within the scope, a batch at a time, and their sex and age band added
+ *      to their weight, until MATCH_RANK_SHORT are in hand, MATCH_RANK_DEPTH were
+ *      looked up, or no record left could reach the best MATCH_RANK_OPEN;
+ *   3. the best MATCH_RANK_OPEN of those are read in one query, in that order.
+ * A key left out of the plan, or records left out at any step, set c->capped.
+ */
+static int
+cands_ranked(struct app *a, const struct store_filter *scope, const struct bkeys *b,
+    const struct match_record *mr, struct cands *c)
+{
+	struct rank_ctx ctx = { 0 };
+	int64_t counts[MATCH_KEYS_MAX], planned;
+	int use[MATCH_KEYS_MAX];
+	const char *ids[STORE_IDS_MAX];
+	double w[MATCH_RANK_BATCH], bonus = match_rank_index_max(a->match, mr);
+	struct shortlist *sl = NULL;
+	struct batch *bt = NULL;
+	size_t i, j, k, n, at = 0;
+	int rc;
+
+	for (i = 0; i < b->n; i++)
+		counts[i] = b->k[i].count;
+	planned = match_rank_plan(counts, b->n, MATCH_RANK_BUDGET, use);
+	for (i = 0; i < b->n; i++)
+		if (!use[i] && counts[i] > 0)
+			c->capped = 1;
+	if (planned == 0)
+		return RC_OK;
+	if ((rc = match_rank_new((size_t)planned, &ctx.rk)) != RC_OK)
+		return rc;
+	for (i = 0; i < b->n; i++) {
+		if (!use[i])
+			continue;
+		/* at most as many as counted: a key that grew since cannot overfill */
+		ctx.w = match_key_weight(counts[i]);
+		if ((rc = store_key_records(a->store, b->k[i].k, counts[i], rank_row,
+		    &ctx)) != RC_OK)
+			goto out;
+	}
+	match_rank_sort(ctx.rk);
+	if ((sl = calloc(1, sizeof(*sl))) == NULL || (bt = calloc(1, sizeof(*bt))) ==
+	    NULL) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	sl->a = a;
+	sl->mr = mr;
+	sl->ids = ids;
+	sl->w = w;
+	n = match_rank_count(ctx.rk);
+	rc = RC_OK;
+	for (at = 0; at < n && at < MATCH_RANK_DEPTH && sl->n < MATCH_RANK_SHORT;
+	    at += k) {
+		/* no record from here on can pass the MATCH_RANK_OPEN-th best (at most
+		 * tie with it: namesakes sharing the same keys are many) */
+		if (sl->n >= MATCH_RANK_OPEN) {
+			qsort(sl->e, sl->n, sizeof(sl->e[0]), short_better);
+			if (match_rank_weight(ctx.rk, at) + bonus <=
+			    sl->e[MATCH_RANK_OPEN - 1].w)
+				break;
+		}
+		for (k = 0; k < MATCH_RANK_BATCH && at + k < n; k++) {
+			ids[k] = match_rank_id(ctx.rk, at + k);
+			w[k] = match_rank_weight(ctx.rk, at + k);
+		}
+		sl->nids = k;
+		rc = store_record_index_ids(a->store, scope, ids, k, short_row, sl);
+		if (rc == CANDS_FULL)
+			rc = RC_OK;
+		if (rc != RC_OK)
+			goto out;
+	}
+	if (at < n)
+		c->capped = 1;
+	if (sl->n == 0)
+		goto out;
+	qsort(sl->e, sl->n, sizeof(sl->e[0]), short_better);
+	if (sl->n > MATCH_RANK_OPEN) {
+		sl->n = MATCH_RANK_OPEN;
+		c->capped = 1;
+	}
+	for (k = 0; k < sl->n; k++)
+		ids[k] = sl->e[k].id;
+	if ((rc = store_record_list_ids(a->store, scope, ids, sl->n, batch_row, bt)) !=
+	    RC_OK)
+		goto out;
+	/* in rank order */
+	for (i = 0; i < sl->n && rc == RC_OK; i++)
+		for (j = 0; j < bt->n; j++)
+			if (bt->r[j].body != NULL && strcmp(bt->r[j].m.id, ids[i]) == 0) {
+				/* the set owns it now, whatever the outcome */
+				rc = cands_row(c, &bt->r[j]);
+				memset(&bt->r[j], 0, sizeof(bt->r[j]));
+				break;
+			}
+out:
+	if (bt != NULL)
+		for (j = 0; j < bt->n; j++)
+			store_record_free(&bt->r[j]);
+	free(bt);
+	free(sl);
+	match_rank_free(ctx.rk);
+	return rc;
+}
+
 /*
  * The candidates for `mr` among the records of `scope` (type and access scope set),
- * never a scan: each blocking key of the record is counted in the key index (up to
- * MATCH_KEY_COMMON + 1, whatever the type or scope: a measure of rarity), then the
- * records are read through the key index, rarest key first — a rare key (a family
- * name few share) says more than a common one — until MATCH_CANDIDATES_MAX. Keys
- * shared by more than MATCH_KEY_COMMON records are used only in pairs (records that
- * have both of two of the rarest common keys), and a single common key only when
- * nothing else found anything. c->capped tells that some records may have been left
- * out. `scope_size`: how many records the scope holds, when the caller counted them
- * (few: tracing requests), else -1.
+ * never a scan: each blocking key of the record is counted in the key index (whatever
+ * the type or scope: a measure of rarity). Then:
+ *   - many records in scope (cases: `scope_size` -1): ranked from the key index and
+ *     only the best MATCH_RANK_OPEN read (cands_ranked);
+ *   - few (tracing requests, counted by the caller), or when the ranking found none:
+ *     the records are read through the key index, rarest key first — a rare key (a
+ *     family name few share) says more than a common one — until
+ *     MATCH_CANDIDATES_MAX. Keys shared by more than MATCH_KEY_COMMON records are used
+ *     only in pairs (records that have both of two of the rarest common keys), and a
+ *     single common key only when nothing else found anything.
+ * c->capped tells that some records may have been left out. `scope_size`: how many
+ * records the scope holds, when the caller counted them (few: tracing requests), else
+ * -1.
  */
 static int
 match_candidates(struct app *a, const struct store_filter *scope, int64_t scope_size,
@@ -205,6 +403,7 @@ match_candidates(struct app *a, const struct store_filter *scope, int64_t scope_
 	struct bkeys *b;
 	struct bkey common[MATCH_COMMON_PAIRS];
 	size_t i, j, ncommon = 0;
+	int64_t left;
 	int rc;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
@@ -216,8 +415,28 @@ match_candidates(struct app *a, const struct store_filter *scope, int64_t scope_
 		if ((rc = store_key_count(a->store, b->k[i].k, MATCH_KEY_COMMON + 1,
 		    &b->k[i].count)) != RC_OK)
 			goto out;
+	/* for ranking, the common keys counted further, but only as far as the budget
+	 * left after the rare ones: the plan reads keys rarest first while they fit, so
+	 * a key over that is never read and its count past it says nothing (a common key
+	 * of 200,000 records costs this 60,000 index entries at most) */
+	if (scope_size < 0) {
+		for (i = 0, left = MATCH_RANK_BUDGET; i < b->n; i++)
+			if (b->k[i].count <= MATCH_KEY_COMMON)
+				left -= b->k[i].count;
+		for (i = 0; i < b->n && left > 0; i++)
+			if (b->k[i].count > MATCH_KEY_COMMON &&
+			    (rc = store_key_count(a->store, b->k[i].k, left + 1,
+			    &b->k[i].count)) != RC_OK)
+				goto out;
+	}
 	if (b->n > 0)
 		qsort(b->k, b->n, sizeof(b->k[0]), bkey_rarer);
+	/* many records in scope (cases): ranked from the key index, the best opened */
+	if (scope_size < 0) {
+		if ((rc = cands_ranked(a, scope, b, mr, c)) != RC_OK || c->n > 0)
+			goto out;
+		c->capped = 0;	/* nothing within the plan: each key as below */
+	}
 	for (i = 0; i < b->n && c->n < MATCH_CANDIDATES_MAX; i++) {
 		if (b->k[i].count == 0)
 			continue;

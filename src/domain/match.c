@@ -1396,3 +1396,237 @@ out:
 	free(k);
 	return rc;
 }
+
+/* ---- ranking candidates before opening any ------------------------------------------ */
+
+double
+match_key_weight(int64_t count)
+{
+	return count > 0 ? log2(1.0 + MATCH_RANK_SCALE / (double)count) : 0;
+}
+
+double
+match_rank_index_weight(const struct match_config *cfg, const struct match_record *r,
+    const char *sex, const char *age_band)
+{
+	enum match_profile profile = r->is_trace ? MATCH_PROFILE_TRACE :
+	    MATCH_PROFILE_DUPLICATE;
+	const char *when;
+	double w = 0;
+	long lo, hi;
+	char *end;
+	int alo, ahi;
+
+	if (sex != NULL && sex[0] != '\0' && r->sex[0] != '\0')
+		w += match_config_weight(cfg, profile, MATCH_SEX,
+		    strcmp(sex, r->sex) == 0 ? MATCH_AGREE : MATCH_DISAGREE);
+	if (age_band == NULL || age_band[0] == '\0' ||
+	    !age_at(r, NULL, &alo, &ahi, &when))
+		return w;
+	lo = strtol(age_band, &end, 10);
+	if (end == age_band || lo < 0 || lo > 200)
+		return w;
+	if (*end == '+')
+		hi = 200;
+	else if (*end != '-' || (hi = strtol(end + 1, &end, 10)) < lo || hi > 200 ||
+	    *end != '\0')
+		return w;
+	if ((long)alo - hi > cfg->age_tol[1] + 1 || lo - (long)ahi > cfg->age_tol[1] + 1)
+		w += match_config_weight(cfg, profile, MATCH_AGE, MATCH_DISAGREE);
+	return w;
+}
+
+double
+match_rank_index_max(const struct match_config *cfg, const struct match_record *r)
+{
+	double w;
+
+	if (r->sex[0] == '\0')
+		return 0;
+	w = match_config_weight(cfg, r->is_trace ? MATCH_PROFILE_TRACE :
+	    MATCH_PROFILE_DUPLICATE, MATCH_SEX, MATCH_AGREE);
+	return w > 0 ? w : 0;
+}
+
+int64_t
+match_rank_plan(const int64_t *counts, size_t n, int64_t budget, int *use)
+{
+	int64_t planned = 0;
+	size_t i, j, best;
+
+	for (i = 0; i < n; i++)
+		use[i] = 0;
+	/* n is at most MATCH_KEYS_MAX: pick the rarest left each time */
+	for (;;) {
+		best = n;
+		for (j = 0; j < n; j++)
+			if (!use[j] && counts[j] > 0 && counts[j] <= budget - planned &&
+			    (best == n || counts[j] < counts[best]))
+				best = j;
+		if (best == n)
+			break;
+		use[best] = 1;
+		planned += counts[best];
+	}
+	return planned;
+}
+
+struct rank_entry {
+	char	id[MATCH_RANK_ID_SIZE];
+	double	w;
+};
+
+struct match_rank {
+	struct rank_entry	*e;	/* entries, in order of arrival, then sorted */
+	size_t			 n, ecap;
+	uint32_t		*slot;	/* open addressing: entry index + 1, 0 empty */
+	size_t			 scap;		/* a power of two */
+	int			 sorted;
+};
+
+static uint64_t
+rank_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Put entry `i` into the slots (there is room: the load stays under 3/4). */
+static void
+rank_slot_put(struct match_rank *rk, size_t i)
+{
+	size_t at = (size_t)rank_hash(rk->e[i].id) & (rk->scap - 1);
+
+	while (rk->slot[at] != 0)
+		at = (at + 1) & (rk->scap - 1);
+	rk->slot[at] = (uint32_t)(i + 1);
+}
+
+static int
+rank_grow(struct match_rank *rk)
+{
+	uint32_t *ns;
+	size_t i, ncap;
+
+	if (rk->scap > SIZE_MAX / 2 / sizeof(*ns) || rk->scap >= UINT32_MAX / 2)
+		return RC_ENOMEM;
+	ncap = rk->scap * 2;
+	if ((ns = calloc(ncap, sizeof(*ns))) == NULL)
+		return RC_ENOMEM;
+	free(rk->slot);
+	rk->slot = ns;
+	rk->scap = ncap;
+	for (i = 0; i < rk->n; i++)
+		rank_slot_put(rk, i);
+	return RC_OK;
+}
+
+int
+match_rank_new(size_t expect, struct match_rank **out)
+{
+	struct match_rank *rk;
+
+	*out = NULL;
+	if ((rk = calloc(1, sizeof(*rk))) == NULL)
+		return RC_ENOMEM;
+	rk->scap = 64;
+	while (rk->scap < expect && rk->scap < ((size_t)1 << 24))
+		rk->scap *= 2;
+	rk->scap *= 2;		/* load under a half while `expect` holds */
+	if ((rk->slot = calloc(rk->scap, sizeof(*rk->slot))) == NULL) {
+		free(rk);
+		return RC_ENOMEM;
+	}
+	*out = rk;
+	return RC_OK;
+}
+
+int
+match_rank_add(struct match_rank *rk, const char *id, double weight)
+{
+	struct rank_entry *ne;
+	size_t at, len = strlen(id);
+	uint32_t k;
+	int rc;
+
+	if (rk->sorted || len >= MATCH_RANK_ID_SIZE)
+		return RC_EINVALID;
+	at = (size_t)rank_hash(id) & (rk->scap - 1);
+	while ((k = rk->slot[at]) != 0) {
+		if (strcmp(rk->e[k - 1].id, id) == 0) {
+			rk->e[k - 1].w += weight;
+			return RC_OK;
+		}
+		at = (at + 1) & (rk->scap - 1);
+	}
+	if ((rk->n + 1) * 4 > rk->scap * 3) {
+		if ((rc = rank_grow(rk)) != RC_OK)
+			return rc;
+		return match_rank_add(rk, id, weight);	/* its slot moved */
+	}
+	if (rk->n == rk->ecap) {
+		size_t ncap = rk->ecap ? rk->ecap * 2 : 256;
+
+		if (ncap > SIZE_MAX / sizeof(*ne) ||
+		    (ne = realloc(rk->e, ncap * sizeof(*ne))) == NULL)
+			return RC_ENOMEM;
+		rk->e = ne;
+		rk->ecap = ncap;
+	}
+	memcpy(rk->e[rk->n].id, id, len + 1);
+	rk->e[rk->n].w = weight;
+	rk->slot[at] = (uint32_t)(rk->n + 1);
+	rk->n++;
+	return RC_OK;
+}
+
+static int
+rank_better(const void *x, const void *y)
+{
+	const struct rank_entry *a = x, *b = y;
+
+	if (a->w != b->w)
+		return a->w > b->w ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+void
+match_rank_sort(struct match_rank *rk)
+{
+	if (rk->n > 0)
+		qsort(rk->e, rk->n, sizeof(rk->e[0]), rank_better);
+	rk->sorted = 1;		/* the slots point at the old order: no more adds */
+}
+
+size_t
+match_rank_count(const struct match_rank *rk)
+{
+	return rk->n;
+}
+
+const char *
+match_rank_id(const struct match_rank *rk, size_t i)
+{
+	return i < rk->n ? rk->e[i].id : NULL;
+}
+
+double
+match_rank_weight(const struct match_rank *rk, size_t i)
+{
+	return i < rk->n ? rk->e[i].w : 0;
+}
+
+void
+match_rank_free(struct match_rank *rk)
+{
+	if (rk == NULL)
+		return;
+	free(rk->e);
+	free(rk->slot);
+	free(rk);
+}

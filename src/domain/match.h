@@ -270,4 +270,67 @@ json_t	*match_result_json(const struct match_result *res);
 int	match_blocking_keys(const struct match_record *r,
 	    int (*cb)(void *arg, const char *kind, const char *key), void *arg);
 
+/* ---- ranking candidates before opening any ------------------------------------------ */
+
+/*
+ * At a large caseload every blocking key is shared by thousands of records, and
+ * opening (unsealing, parsing, preparing) each costs far more than reading the key
+ * index. So the records found through the keys are ranked first, from the index
+ * alone, and only the best are opened.
+ *
+ * A key that `count` records have weighs match_key_weight(count) = log2(1 +
+ * MATCH_RANK_SCALE / count): a family name few share says more than "Mohamed". A
+ * record's rank weight is the sum of the weights of the keys it shares with the record
+ * looked for (a token and its consonant skeleton count as two keys: a record written
+ * the same way outranks one that only sounds the same).
+ *
+ * match_rank_plan: which of `n` keys, of `counts[i]` records each, to read within
+ * `budget` index entries: rarest first, as long as the sum of the counts read stays
+ * within the budget; a key no record has, or more than is left of the budget, is not
+ * read. Sets use[i] to 1 or 0; returns the number of entries planned.
+ */
+#define MATCH_RANK_SCALE	1000000.0
+#define MATCH_RANK_OPEN		100	/* best-ranked records opened for one lookup */
+#define MATCH_RANK_BUDGET	60000	/* key index entries read to rank them */
+#define MATCH_RANK_SHORT	1000	/* ranked records weighed by their index columns */
+#define MATCH_RANK_DEPTH	5000	/* ranked records looked up to find those */
+#define MATCH_RANK_ID_SIZE	40	/* bytes of a record id, NUL included */
+
+double	match_key_weight(int64_t count);
+/*
+ * What the cleartext index columns of a case say about it against `r`, the record
+ * looked for, before the case is opened: its sex and its age band (as record_index
+ * writes them: "0-5", "6-11", "12-14", "15-17", "18+"; "" unknown), weighed as `cfg`
+ * weighs them for the pair (a trace against a case: the trace profile; two cases: the
+ * duplicate profile): the weight of sex agree or disagree (0 when either side does not
+ * say) plus, when the band lies further from `r`'s age than the second age tolerance
+ * and a year (the band was set when the case was saved), the weight of an age
+ * disagreement. Namesakes share all their keys; this tells them apart.
+ */
+double	match_rank_index_weight(const struct match_config *cfg,
+	    const struct match_record *r, const char *sex, const char *age_band);
+/* The most match_rank_index_weight can give for `r` (its sex agreeing), or 0. */
+double	match_rank_index_max(const struct match_config *cfg,
+	    const struct match_record *r);
+int64_t	match_rank_plan(const int64_t *counts, size_t n, int64_t budget, int *use);
+
+/*
+ * The records met while reading the planned keys, and their rank weights. Build with
+ * match_rank_new (`expect`: about how many entries will be added, to size the table),
+ * add each (key, record) entry with match_rank_add, then match_rank_sort; after that,
+ * match_rank_id(rk, i) for i < match_rank_count(rk) gives the ids best first (ties by
+ * id, so the order is the same on every run). Caller frees with match_rank_free.
+ * match_rank_add returns RC_OK, RC_EINVALID (an id of MATCH_RANK_ID_SIZE bytes or
+ * more, or added after the sort) or RC_ENOMEM.
+ */
+struct match_rank;
+
+int	match_rank_new(size_t expect, struct match_rank **out);
+int	match_rank_add(struct match_rank *rk, const char *id, double weight);
+void	match_rank_sort(struct match_rank *rk);
+size_t	match_rank_count(const struct match_rank *rk);
+const char *match_rank_id(const struct match_rank *rk, size_t i);	/* NULL past end */
+double	match_rank_weight(const struct match_rank *rk, size_t i);	/* 0 past end */
+void	match_rank_free(struct match_rank *rk);			/* NULL is fine */
+
 #endif

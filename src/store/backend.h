@@ -62,6 +62,7 @@ enum stmt {
 	STMT_DOC_DELETE,
 	STMT_DOC_DELETE_REF,
 	STMT_KEY_COUNT,
+	STMT_KEY_RECORDS,
 	STMT__MAX
 };
 
@@ -111,6 +112,13 @@ struct store_ops {
 	    cap, int64_t *count);
 	int (*record_list_by_key)(struct store *s, const struct store_filter *f, const
 	    uint8_t key[STORE_BLIND_BYTES], store_record_cb cb, void *arg);
+	int (*key_records)(struct store *s, const uint8_t key[STORE_BLIND_BYTES], int64_t
+	    limit, int (*cb)(void *arg, const char *record_id), void *arg);
+	int (*record_list_ids)(struct store *s, const struct store_filter *f, const char
+	    *const *ids, size_t nids, store_record_cb cb, void *arg);
+	int (*record_index_ids)(struct store *s, const struct store_filter *f, const char
+	    *const *ids, size_t nids, int (*cb)(void *arg, const struct record_meta *m),
+	    void *arg);
 	/* f and the groups checked by store.c */
 	int (*record_count_by)(struct store *s, const struct store_filter *f, const enum
 	    group_col *group, size_t ngroup, int location_len, int (*cb)(void *arg, const

@@ -169,6 +169,7 @@ static const char *const pg_sql[STMT__MAX] = {
 	[STMT_DOC_DELETE_REF] = "DELETE FROM docs WHERE kind = $1 AND ref = $2",
 	[STMT_KEY_COUNT] =
 	    "SELECT count(*) FROM (SELECT 1 FROM record_keys WHERE key = $1 LIMIT $2) k",
+	[STMT_KEY_RECORDS] = "SELECT record_id FROM record_keys WHERE key = $1 LIMIT $2",
 };
 
 /* The expression of each column store_record_count_by groups by. Text sorts bytewise
@@ -1222,6 +1223,131 @@ out:
 }
 
 static int
+pg_store_key_records(struct store *s, const uint8_t key[STORE_BLIND_BYTES],
+    int64_t limit, int (*cb)(void *arg, const char *record_id), void *arg)
+{
+	struct params p;
+	PGresult *res;
+	char id[ID_SIZE];
+	int rc, i, rows;
+
+	memset(&p, 0, sizeof(p));
+	p_blob(&p, key, STORE_BLIND_BYTES);
+	p_int(&p, limit);
+	if ((rc = run(s, STMT_KEY_RECORDS, &p, &res)) != RC_OK)
+		return rc;
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		str_copy(id, sizeof(id), PQgetvalue(res, i, 0));
+		if ((rc = cb(arg, id)) != 0)
+			break;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* A text[] literal of `ids`: store.c let only UUIDs through, which need no quoting. */
+static int
+ids_array(struct buf *arr, const char *const *ids, size_t nids)
+{
+	size_t k;
+
+	if (buf_putc(arr, '{') != 0)
+		return RC_ENOMEM;
+	for (k = 0; k < nids; k++)
+		if ((k > 0 && buf_putc(arr, ',') != 0) || buf_puts(arr, ids[k]) != 0)
+			return RC_ENOMEM;
+	return buf_putc(arr, '}') != 0 ? RC_ENOMEM : RC_OK;
+}
+
+/* The ids drive (one array, each a lookup of the primary key), then the filter. */
+static int
+pg_store_record_list_ids(struct store *s, const struct store_filter *f,
+    const char *const *ids, size_t nids, store_record_cb cb, void *arg)
+{
+	struct buf q = BUF_INIT, arr = BUF_INIT;
+	struct store_record r;
+	struct params p;
+	PGresult *res = NULL;
+	int rc = RC_ENOMEM, i, rows;
+
+	memset(&p, 0, sizeof(p));
+	if (ids_array(&arr, ids, nids) != RC_OK ||
+	    buf_puts(&q, "SELECT " RECORD_COLS " FROM records r "
+	    "JOIN record_dk d ON d.record_id = r.id") != 0 ||
+	    list_where(&q, &p, f) != RC_OK ||
+	    buf_printf(&q, " AND r.id = ANY($%d::text[])", p.n + 1) != 0)
+		goto out;
+	p_text(&p, arr.p);
+	if ((rc = run_sql(s, q.p, &p, &res)) != RC_OK)
+		goto out;
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		if ((rc = record_read_row(res, i, &r)) != RC_OK)
+			goto out;
+		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	rc = RC_OK;
+out:
+	PQclear(res);
+	buf_free(&arr);
+	buf_free(&q);
+	return rc;
+}
+
+#define INDEX_COLS \
+	"r.id, r.type, r.agency_id, r.owner_id, r.created_at, r.sex, r.age_band, " \
+	"r.nationality, r.location_code, r.risk_level, r.workflow, r.status, r.flags"
+
+static int
+pg_store_record_index_ids(struct store *s, const struct store_filter *f,
+    const char *const *ids, size_t nids,
+    int (*cb)(void *arg, const struct record_meta *m), void *arg)
+{
+	struct buf q = BUF_INIT, arr = BUF_INIT;
+	struct record_meta m;
+	struct params p;
+	PGresult *res = NULL;
+	int rc = RC_ENOMEM, i, rows;
+
+	memset(&p, 0, sizeof(p));
+	if (ids_array(&arr, ids, nids) != RC_OK ||
+	    buf_puts(&q, "SELECT " INDEX_COLS " FROM records r") != 0 ||
+	    list_where(&q, &p, f) != RC_OK ||
+	    buf_printf(&q, " AND r.id = ANY($%d::text[])", p.n + 1) != 0)
+		goto out;
+	p_text(&p, arr.p);
+	if ((rc = run_sql(s, q.p, &p, &res)) != RC_OK)
+		goto out;
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		memset(&m, 0, sizeof(m));
+		str_copy(m.id, sizeof(m.id), PQgetvalue(res, i, 0));
+		str_copy(m.type, sizeof(m.type), PQgetvalue(res, i, 1));
+		str_copy(m.agency_id, sizeof(m.agency_id), PQgetvalue(res, i, 2));
+		str_copy(m.owner_id, sizeof(m.owner_id), PQgetvalue(res, i, 3));
+		m.created_at = col_int(res, i, 4);
+		str_copy(m.sex, sizeof(m.sex), PQgetvalue(res, i, 5));
+		str_copy(m.age_band, sizeof(m.age_band), PQgetvalue(res, i, 6));
+		str_copy(m.nationality, sizeof(m.nationality), PQgetvalue(res, i, 7));
+		str_copy(m.location_code, sizeof(m.location_code), PQgetvalue(res, i, 8));
+		str_copy(m.risk_level, sizeof(m.risk_level), PQgetvalue(res, i, 9));
+		str_copy(m.workflow, sizeof(m.workflow), PQgetvalue(res, i, 10));
+		str_copy(m.status, sizeof(m.status), PQgetvalue(res, i, 11));
+		m.flags = col_int(res, i, 12);
+		if ((rc = cb(arg, &m)) != 0)
+			goto out;
+	}
+	rc = RC_OK;
+out:
+	PQclear(res);
+	buf_free(&arr);
+	buf_free(&q);
+	return rc;
+}
+
+static int
 pg_store_caseload(struct store *s, const char *type, const char *agency_id,
     const char *owner_id, const int64_t due[4], int64_t now,
     int (*cb)(void *arg, const struct store_caseload_row *row), void *arg)
@@ -2191,6 +2317,9 @@ static const struct store_ops pg_ops = {
 	.record_list = pg_store_record_list,
 	.key_count = pg_store_key_count,
 	.record_list_by_key = pg_store_record_list_by_key,
+	.key_records = pg_store_key_records,
+	.record_list_ids = pg_store_record_list_ids,
+	.record_index_ids = pg_store_record_index_ids,
 	.record_count_by = pg_store_record_count_by,
 	.record_count_keys = pg_store_record_count_keys,
 	.caseload = pg_store_caseload,

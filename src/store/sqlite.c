@@ -147,6 +147,7 @@ static const char *const sqlite_sql[STMT__MAX] = {
 	[STMT_DOC_DELETE_REF] = "DELETE FROM docs WHERE kind = ?1 AND ref = ?2",
 	[STMT_KEY_COUNT] =
 	    "SELECT count(*) FROM (SELECT 1 FROM record_keys WHERE key = ?1 LIMIT ?2)",
+	[STMT_KEY_RECORDS] = "SELECT record_id FROM record_keys WHERE key = ?1 LIMIT ?2",
 };
 
 /* The expression of each column store_record_count_by groups by. */
@@ -905,23 +906,25 @@ sqlite_store_record_erase(struct store *s, const char *record_id)
  * adds its fragment and binds its value; the order of binds follows the order here.
  */
 static int
-list_where(struct buf *q, const struct store_filter *f)
+list_where_driven(struct buf *q, const struct store_filter *f, int driven)
 {
 	size_t t, k;
 	int rc = 0;
 
-	/* With search terms, the records come from the blind-index lists of the first
-	 * term (a few hundred ids at most), not from a walk of the agency's records
-	 * probing the lists for each: the unary + keeps SQLite off the scope indexes. */
-	if (f->nterms > 0)
+	/* With search terms (or a list of ids: `driven`), the records come from the
+	 * blind-index lists of the first term (a few hundred ids at most), not from a
+	 * walk of the agency's records probing the lists for each: the unary + keeps
+	 * SQLite off the scope indexes. */
+	driven = driven || f->nterms > 0;
+	if (driven)
 		rc |= buf_puts(q, " WHERE +r.type = ?");
 	else
 		rc |= buf_puts(q, " WHERE r.type = ?");
 	if (f->agency_id && *f->agency_id)
-		rc |= buf_puts(q, f->nterms > 0 ? " AND +r.agency_id = ?" :
+		rc |= buf_puts(q, driven ? " AND +r.agency_id = ?" :
 		    " AND r.agency_id = ?");
 	if (f->owner_id && *f->owner_id)
-		rc |= buf_puts(q, f->nterms > 0 ? " AND +r.owner_id = ?" :
+		rc |= buf_puts(q, driven ? " AND +r.owner_id = ?" :
 		    " AND r.owner_id = ?");
 	if (f->location_prefix && *f->location_prefix)
 		rc |= buf_puts(q, " AND substr(r.location_code, 1, length(?)) = ?");
@@ -959,6 +962,12 @@ list_where(struct buf *q, const struct store_filter *f)
 		rc |= buf_puts(q, "))");
 	}
 	return rc ? RC_ENOMEM : RC_OK;
+}
+
+static int
+list_where(struct buf *q, const struct store_filter *f)
+{
+	return list_where_driven(q, f, 0);
 }
 
 /* Bind the values of list_where's fragments from parameter `i` on; the next index. */
@@ -1119,6 +1128,133 @@ sqlite_store_record_list_by_key(struct store *s, const struct store_filter *f,
 		if ((rc = record_read_row(st, &r)) != RC_OK)
 			goto out;
 		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = rc_from_sqlite(S(s)->db, src);
+out:
+	sqlite3_finalize(st);
+	buf_free(&q);
+	return rc;
+}
+
+static int
+sqlite_store_key_records(struct store *s, const uint8_t key[STORE_BLIND_BYTES],
+    int64_t limit, int (*cb)(void *arg, const char *record_id), void *arg)
+{
+	sqlite3_stmt *st;
+	char id[ID_SIZE];
+	int rc = RC_OK, src;
+
+	if ((st = stmt(s, STMT_KEY_RECORDS)) == NULL)
+		return RC_EIO;
+	bind_blob(st, 1, key, STORE_BLIND_BYTES);
+	sqlite3_bind_int64(st, 2, limit);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		col_text(st, 0, id, sizeof(id));
+		if ((rc = cb(arg, id)) != 0)
+			break;
+	}
+	if (rc == RC_OK && src != SQLITE_DONE)
+		rc = rc_from_sqlite(S(s)->db, src);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* The ids drive (each one a lookup of the primary key); the unary + keeps SQLite off
+ * the scope indexes, which would walk the whole scope. */
+static int
+sqlite_store_record_list_ids(struct store *s, const struct store_filter *f,
+    const char *const *ids, size_t nids, store_record_cb cb, void *arg)
+{
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	struct store_record r;
+	size_t k;
+	int rc = RC_ENOMEM, src, i;
+
+	if (buf_puts(&q, "SELECT " RECORD_COLS " FROM records r "
+	    "CROSS JOIN record_dk d ON d.record_id = r.id") != 0 ||
+	    list_where_driven(&q, f, 1) != RC_OK ||
+	    buf_puts(&q, " AND r.id IN (?") != 0)
+		goto out;
+	for (k = 1; k < nids; k++)
+		if (buf_puts(&q, ", ?") != 0)
+			goto out;
+	if (buf_puts(&q, ")") != 0)
+		goto out;
+	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+		goto out;
+	}
+	i = list_bind(st, 1, f);
+	for (k = 0; k < nids; k++)
+		bind_text(st, i++, ids[k]);
+	rc = RC_OK;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = record_read_row(st, &r)) != RC_OK)
+			goto out;
+		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = rc_from_sqlite(S(s)->db, src);
+out:
+	sqlite3_finalize(st);
+	buf_free(&q);
+	return rc;
+}
+
+#define INDEX_COLS \
+	"r.id, r.type, r.agency_id, r.owner_id, r.created_at, r.sex, r.age_band, " \
+	"r.nationality, r.location_code, r.risk_level, r.workflow, r.status, r.flags"
+
+/* From the narrow index alone (INDEXED BY: its first column is the id), the rows of
+ * the records never read. */
+static int
+sqlite_store_record_index_ids(struct store *s, const struct store_filter *f,
+    const char *const *ids, size_t nids,
+    int (*cb)(void *arg, const struct record_meta *m), void *arg)
+{
+	struct record_meta m;
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	size_t k;
+	int rc = RC_ENOMEM, src, i;
+
+	if (buf_puts(&q, "SELECT " INDEX_COLS " FROM records r "
+	    "INDEXED BY records_report") != 0 || list_where_driven(&q, f, 1) != RC_OK ||
+	    buf_puts(&q, " AND r.id IN (?") != 0)
+		goto out;
+	for (k = 1; k < nids; k++)
+		if (buf_puts(&q, ", ?") != 0)
+			goto out;
+	if (buf_puts(&q, ")") != 0)
+		goto out;
+	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+		goto out;
+	}
+	i = list_bind(st, 1, f);
+	for (k = 0; k < nids; k++)
+		bind_text(st, i++, ids[k]);
+	rc = RC_OK;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&m, 0, sizeof(m));
+		col_text(st, 0, m.id, sizeof(m.id));
+		col_text(st, 1, m.type, sizeof(m.type));
+		col_text(st, 2, m.agency_id, sizeof(m.agency_id));
+		col_text(st, 3, m.owner_id, sizeof(m.owner_id));
+		m.created_at = sqlite3_column_int64(st, 4);
+		col_text(st, 5, m.sex, sizeof(m.sex));
+		col_text(st, 6, m.age_band, sizeof(m.age_band));
+		col_text(st, 7, m.nationality, sizeof(m.nationality));
+		col_text(st, 8, m.location_code, sizeof(m.location_code));
+		col_text(st, 9, m.risk_level, sizeof(m.risk_level));
+		col_text(st, 10, m.workflow, sizeof(m.workflow));
+		col_text(st, 11, m.status, sizeof(m.status));
+		m.flags = sqlite3_column_int64(st, 12);
+		if ((rc = cb(arg, &m)) != 0)
 			goto out;
 	}
 	if (src != SQLITE_DONE)
@@ -2152,6 +2288,9 @@ static const struct store_ops sqlite_ops = {
 	.record_list = sqlite_store_record_list,
 	.key_count = sqlite_store_key_count,
 	.record_list_by_key = sqlite_store_record_list_by_key,
+	.key_records = sqlite_store_key_records,
+	.record_list_ids = sqlite_store_record_list_ids,
+	.record_index_ids = sqlite_store_record_index_ids,
 	.history_append = sqlite_store_history_append,
 	.history_list = sqlite_store_history_list,
 	.agency_insert = sqlite_store_agency_insert,

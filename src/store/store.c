@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/id.h"
 #include "store/backend.h"
 #include "store/store.h"
 
@@ -201,6 +202,56 @@ store_record_list_by_key(struct store *s, const struct store_filter *f,
 	if (key == NULL || f->limit < 1 || f->limit > 1000 || f->offset != 0)
 		return RC_EINVALID;
 	return s->ops->record_list_by_key(s, f, key, cb, arg);
+}
+
+int
+store_key_records(struct store *s, const uint8_t key[STORE_BLIND_BYTES], int64_t limit,
+    int (*cb)(void *arg, const char *record_id), void *arg)
+{
+	if (key == NULL || cb == NULL || limit < 1 || limit > STORE_KEY_COUNT_CAP)
+		return RC_EINVALID;
+	return s->ops->key_records(s, key, limit, cb, arg);
+}
+
+/* Checks of an id list made here, so that both backends refuse the same; only UUIDs,
+ * which PostgreSQL's array literal takes without quoting. */
+static int
+ids_check(const struct store_filter *f, const char *const *ids, size_t nids)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = filter_check(f)) != RC_OK)
+		return rc;
+	if (f->nterms != 0 || ids == NULL || nids < 1 || nids > STORE_IDS_MAX)
+		return RC_EINVALID;
+	for (i = 0; i < nids; i++)
+		if (ids[i] == NULL || !id_is_uuid(ids[i]))
+			return RC_EINVALID;
+	return RC_OK;
+}
+
+int
+store_record_list_ids(struct store *s, const struct store_filter *f,
+    const char *const *ids, size_t nids, store_record_cb cb, void *arg)
+{
+	int rc;
+
+	if ((rc = ids_check(f, ids, nids)) != RC_OK)
+		return rc;
+	return s->ops->record_list_ids(s, f, ids, nids, cb, arg);
+}
+
+int
+store_record_index_ids(struct store *s, const struct store_filter *f,
+    const char *const *ids, size_t nids,
+    int (*cb)(void *arg, const struct record_meta *m), void *arg)
+{
+	int rc;
+
+	if ((rc = ids_check(f, ids, nids)) != RC_OK)
+		return rc;
+	return s->ops->record_index_ids(s, f, ids, nids, cb, arg);
 }
 
 int

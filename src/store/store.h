@@ -149,6 +149,34 @@ int	store_record_list_by_key(struct store *s, const struct store_filter *f,
 	    const uint8_t key[STORE_BLIND_BYTES], store_record_cb cb, void *arg);
 
 /*
+ * Ranking candidates before opening any (app/match.c):
+ *
+ * store_key_records: the ids of the records, of any type or scope, that have blind key
+ * `key`, read from the key index alone, at most `limit` (1..STORE_KEY_COUNT_CAP), in
+ * no particular order. `cb` gets each id (valid during the call only) and returns 0
+ * to go on or an rc to stop (returned).
+ * store_record_list_ids: the records among the `nids` ids of `ids` (1..STORE_IDS_MAX)
+ * that match `f` (type, scope and filters; terms must be empty, limit and offset are
+ * unused), in one query, in no particular order; an id that names no such record is
+ * left out. The callback as for store_record_list.
+ */
+#define STORE_IDS_MAX		256
+int	store_key_records(struct store *s, const uint8_t key[STORE_BLIND_BYTES],
+	    int64_t limit, int (*cb)(void *arg, const char *record_id), void *arg);
+int	store_record_list_ids(struct store *s, const struct store_filter *f,
+	    const char *const *ids, size_t nids, store_record_cb cb, void *arg);
+/*
+ * store_record_index_ids: as store_record_list_ids, but only the index columns of each
+ * record, read from the narrow index of the records without their rows: `m` has id,
+ * type, agency_id, owner_id, created_at, sex, age_band, nationality, location_code,
+ * risk_level, workflow, status and flags; every other member is empty or 0. `m` is
+ * valid during the call only; `cb` returns 0 to go on or an rc to stop (returned).
+ */
+int	store_record_index_ids(struct store *s, const struct store_filter *f,
+	    const char *const *ids, size_t nids,
+	    int (*cb)(void *arg, const struct record_meta *m), void *arg);
+
+/*
  * Counts for reports: the records matching `f` (limit and offset unused) grouped by the
  * columns named in `group` (ngroup 0..STORE_GROUP_MAX; none: one row, the total).
  * Names: "type", "status", "workflow", "risk_level", "sex", "age_band", "nationality",

@@ -1191,6 +1191,97 @@ test_blocking_keys_come_from_the_blind_index(void **state)
 	}
 }
 
+/* ---- ranking before opening -------------------------------------------------------- */
+
+static void
+test_rank_weighs_keys_by_rarity_and_reads_the_rarest_first(void **state)
+{
+	static const int64_t counts[] = { 5000, 0, 100, 70000, 30000 };
+	static const int64_t two[] = { 50000, 20000 };
+	struct match_rank *rk = NULL;
+	int use[5];
+	char id[MATCH_RANK_ID_SIZE + 8];
+	int i;
+
+	(void)state;
+	assert_true(match_key_weight(10) > match_key_weight(1000));
+	assert_true(match_key_weight(1000000) > 0);
+	assert_true(match_key_weight(0) == 0);
+	/* rarest first while they fit: 100 + 5,000 + 30,000; not 70,000, not 0 */
+	assert_int_equal(match_rank_plan(counts, 5, 60000, use), 35100);
+	assert_int_equal(use[0], 1);
+	assert_int_equal(use[1], 0);
+	assert_int_equal(use[2], 1);
+	assert_int_equal(use[3], 0);
+	assert_int_equal(use[4], 1);
+	/* the rarer read, the commoner left out, whatever the order given */
+	assert_int_equal(match_rank_plan(two, 2, 60000, use), 20000);
+	assert_true(use[0] == 0 && use[1] == 1);
+	assert_int_equal(match_rank_plan(two, 2, 10000, use), 0);
+
+	/* the weights of the keys a record shares add up; ties by id */
+	assert_int_equal(match_rank_new(2, &rk), RC_OK);
+	assert_int_equal(match_rank_add(rk, "b", 2), RC_OK);
+	assert_int_equal(match_rank_add(rk, "c", 3), RC_OK);
+	assert_int_equal(match_rank_add(rk, "a", 1), RC_OK);
+	assert_int_equal(match_rank_add(rk, "a", 2), RC_OK);
+	memset(id, 'x', sizeof(id) - 1);
+	id[sizeof(id) - 1] = '\0';
+	assert_int_equal(match_rank_add(rk, id, 1), RC_EINVALID);
+	/* more than it was sized for: it grows */
+	for (i = 0; i < 5000; i++) {
+		snprintf(id, sizeof(id), "z%05d", i);
+		assert_int_equal(match_rank_add(rk, id, 0.5), RC_OK);
+	}
+	match_rank_sort(rk);
+	assert_int_equal(match_rank_add(rk, "d", 9), RC_EINVALID);
+	assert_int_equal(match_rank_count(rk), 5003);
+	assert_string_equal(match_rank_id(rk, 0), "a");
+	assert_true(match_rank_weight(rk, 0) == 3);
+	assert_string_equal(match_rank_id(rk, 1), "c");
+	assert_string_equal(match_rank_id(rk, 2), "b");
+	assert_string_equal(match_rank_id(rk, 3), "z00000");
+	assert_string_equal(match_rank_id(rk, 5002), "z04999");
+	assert_null(match_rank_id(rk, 5003));
+	assert_true(match_rank_weight(rk, 5003) == 0);
+	match_rank_free(rk);
+	match_rank_free(NULL);
+}
+
+static void
+test_rank_tells_namesakes_apart_by_sex_and_age_band(void **state)
+{
+	struct match_record *t = NULL, *nosex = NULL;
+	json_t *j = js("{\"name\": \"Awa Diallo\", \"sex\": \"female\", \"age\": 9}");
+	json_t *k = js("{\"name\": \"Awa Diallo\"}");
+	double agree = match_config_weight(cfg, MATCH_PROFILE_TRACE, MATCH_SEX, MATCH_AGREE);
+	double differ = match_config_weight(cfg, MATCH_PROFILE_TRACE, MATCH_SEX,
+	    MATCH_DISAGREE);
+	double old = match_config_weight(cfg, MATCH_PROFILE_TRACE, MATCH_AGE, MATCH_DISAGREE);
+
+	(void)state;
+	assert_int_equal(match_prepare_trace(NULL, j, &t), RC_OK);
+	assert_int_equal(match_prepare_trace(NULL, k, &nosex), RC_OK);
+	assert_true(agree > 0 && differ < 0 && old < 0);
+	assert_true(match_rank_index_weight(cfg, t, "female", "6-11") == agree);
+	assert_true(match_rank_index_weight(cfg, t, "male", "6-11") == differ);
+	/* 12-14 may be a 9-year-old registered later or misjudged; 15-17 is not */
+	assert_true(match_rank_index_weight(cfg, t, "female", "12-14") == agree);
+	assert_true(match_rank_index_weight(cfg, t, "female", "15-17") == agree + old);
+	assert_true(match_rank_index_weight(cfg, t, "female", "18+") == agree + old);
+	/* unknown or unreadable says nothing */
+	assert_true(match_rank_index_weight(cfg, t, "", "") == 0);
+	assert_true(match_rank_index_weight(cfg, t, "female", "nine") == agree);
+	assert_true(match_rank_index_weight(cfg, t, "female", "6-") == agree);
+	assert_true(match_rank_index_weight(cfg, nosex, "female", "15-17") == 0);
+	assert_true(match_rank_index_max(cfg, t) == agree);
+	assert_true(match_rank_index_max(cfg, nosex) == 0);
+	match_record_free(t);
+	match_record_free(nosex);
+	json_decref(j);
+	json_decref(k);
+}
+
 /* ---- calibration on generated children ---------------------------------------------- */
 
 #define CHILDREN	300
@@ -1400,6 +1491,391 @@ test_calibration_on_generated_children(void **state)
 	gen_free(g);
 }
 
+
+/* ---- ranked blocking on a large generated caseload ------------------------------------ */
+
+/*
+ * What the app does before opening any candidate (app/match.c, cands_ranked): count each
+ * blocking key of the trace in the key index, read the keys planned within the budget,
+ * rank every record met by the weights of the keys it shares, open only the best. Here
+ * the key index is built in memory from the same keys src/app/case.c stores, for the 300
+ * registered children and DECOYS other generated cases. The number of records that share
+ * a trace's keys, and so outrank or tie with the right child, grows with the caseload;
+ * so the records opened and the budget are scaled with it (SCALE = DECOYS / 1,000,000 of
+ * the shipped MATCH_RANK_OPEN and MATCH_RANK_BUDGET), and key weights are taken at the
+ * counts 1,000,000 cases would give: this caseload stands for one of 1,000,000 as the
+ * app sees it. Then the opened records are scored as the app scores them.
+ */
+#define DECOYS		50000
+#define SCALE		((double)(DECOYS + CHILDREN) / 1000000.0)
+#define KEY_SLOTS	65536		/* distinct keys of the index, a power of two */
+
+struct postings {
+	char	*key;			/* "kind:key"; NULL: empty slot */
+	int	*rec;			/* record numbers: < CHILDREN registered, else decoys */
+	size_t	 n, cap;
+};
+
+struct kindex {
+	struct postings	slot[KEY_SLOTS];
+	int		cur;		/* the record being indexed */
+	char		sex[CHILDREN + DECOYS][16];	/* its index columns */
+	char		band[CHILDREN + DECOYS][8];
+};
+
+static struct postings *
+kindex_find(struct kindex *ix, const char *key, int add)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *p;
+	size_t at;
+
+	for (p = key; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	for (at = (size_t)h & (KEY_SLOTS - 1); ix->slot[at].key != NULL;
+	    at = (at + 1) & (KEY_SLOTS - 1))
+		if (strcmp(ix->slot[at].key, key) == 0)
+			return &ix->slot[at];
+	if (!add)
+		return NULL;
+	assert_non_null(ix->slot[at].key = strdup(key));
+	return &ix->slot[at];
+}
+
+static void
+kindex_put(struct kindex *ix, const char *key)
+{
+	struct postings *p = kindex_find(ix, key, 1);
+
+	if (p->n > 0 && p->rec[p->n - 1] == ix->cur)
+		return;		/* (key, record) once, as in record_keys */
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		assert_non_null(p->rec = realloc(p->rec, p->cap * sizeof(*p->rec)));
+	}
+	p->rec[p->n++] = ix->cur;
+}
+
+static int
+kindex_token(void *arg, const char *token)
+{
+	struct kindex *ix = arg;
+	char k[NAMES_TOKEN_MAX + 16], skel[NAMES_TOKEN_MAX + 1];
+
+	snprintf(k, sizeof(k), "name:%s", token);
+	kindex_put(ix, k);
+	if (names_skeleton(token, skel, sizeof(skel)) > 0) {
+		snprintf(k, sizeof(k), "skeleton:%s", skel);
+		kindex_put(ix, k);
+	}
+	return 0;
+}
+
+static void
+kindex_add(struct kindex *ix, int rec, const json_t *c)
+{
+	const char *s;
+	size_t i;
+
+	struct record_meta m;
+
+	memset(&m, 0, sizeof(m));
+	record_index(c, TODAY, &m);
+	str_copy(ix->sex[rec], sizeof(ix->sex[rec]), m.sex);
+	str_copy(ix->band[rec], sizeof(ix->band[rec]), m.age_band);
+	ix->cur = rec;
+	for (i = 0; record_name_fields[i] != NULL; i++)
+		if ((s = json_string_value(json_object_get(c, record_name_fields[i]))) != NULL)
+			assert_int_equal(names_tokens(s, kindex_token, ix), RC_OK);
+}
+
+static void
+kindex_free(struct kindex *ix)
+{
+	size_t i;
+
+	for (i = 0; i < KEY_SLOTS; i++) {
+		free(ix->slot[i].key);
+		free(ix->slot[i].rec);
+	}
+}
+
+/* The id of record `rec` in the emulation, and back: the store's ids are random UUIDs,
+ * so ties (by id) must not favour the registered children, whose numbers come first. A
+ * multiplication by an odd number is a bijection of the 32-bit numbers. */
+static uint32_t
+index_order(int rec)
+{
+	return (uint32_t)rec * 2654435761u;
+}
+
+static int
+index_record(uint32_t order)
+{
+	uint32_t inv = 2654435761u;
+	int i;
+
+	for (i = 0; i < 5; i++)		/* Newton: the inverse modulo 2^32 */
+		inv *= 2u - 2654435761u * inv;
+	return (int)(order * inv);
+}
+
+struct short_rec {
+	int	rec;
+	double	w;
+};
+
+static int
+short_better(const void *x, const void *y)
+{
+	const struct short_rec *a = x, *b = y;
+
+	if (a->w != b->w)
+		return a->w > b->w ? -1 : 1;
+	return index_order(a->rec) < index_order(b->rec) ? -1 :
+	    index_order(a->rec) > index_order(b->rec);
+}
+
+/* The records the app would open for trace `t` (keys `kt`), best first, into `open`; how
+ * many. The steps of app/match.c's cands_ranked, every record in scope. */
+static size_t
+ranked_open(struct kindex *ix, const struct match_record *t, const struct keylist *kt,
+    int *open)
+{
+	static struct short_rec sl[MATCH_RANK_SHORT];
+	int64_t counts[MATCH_KEYS_MAX], budget = (int64_t)(MATCH_RANK_BUDGET * SCALE);
+	size_t nopen = (size_t)(MATCH_RANK_OPEN * SCALE + 0.5);
+	size_t nshort = (size_t)(MATCH_RANK_SHORT * SCALE + 0.5);
+	size_t depth = (size_t)(MATCH_RANK_DEPTH * SCALE + 0.5);
+	double bonus = match_rank_index_max(cfg, t);
+	struct postings *p[MATCH_KEYS_MAX];
+	int use[MATCH_KEYS_MAX], rec;
+	struct match_rank *rk = NULL;
+	char id[16];
+	size_t i, j, n = 0, at;
+
+	/* 1. the planned keys read, every record met ranked */
+	for (i = 0; i < kt->n; i++) {
+		p[i] = kindex_find(ix, kt->k[i], 0);
+		counts[i] = p[i] != NULL ? (int64_t)p[i]->n : 0;
+	}
+	assert_int_equal(match_rank_new((size_t)match_rank_plan(counts, kt->n, budget, use),
+	    &rk), RC_OK);
+	for (i = 0; i < kt->n; i++)
+		for (j = 0; use[i] && j < p[i]->n; j++) {
+			snprintf(id, sizeof(id), "%08x", index_order(p[i]->rec[j]));
+			assert_int_equal(match_rank_add(rk, id, match_key_weight(
+			    (int64_t)((double)counts[i] / SCALE + 0.5))), RC_OK);
+		}
+	match_rank_sort(rk);
+	/* 2. best first, weighed by sex and age band, until no later one can pass (or
+	 * tie) */
+	for (at = 0; at < match_rank_count(rk) && at < depth && n < nshort; at++) {
+		if (n >= nopen) {
+			qsort(sl, n, sizeof(sl[0]), short_better);
+			if (match_rank_weight(rk, at) + bonus <= sl[nopen - 1].w)
+				break;
+		}
+		rec = index_record((uint32_t)strtoul(match_rank_id(rk, at), NULL, 16));
+		sl[n].rec = rec;
+		sl[n++].w = match_rank_weight(rk, at) + match_rank_index_weight(cfg, t,
+		    ix->sex[rec], ix->band[rec]);
+	}
+	match_rank_free(rk);
+	/* 3. the best opened */
+	qsort(sl, n, sizeof(sl[0]), short_better);
+	if (n > nopen)
+		n = nopen;
+	for (i = 0; i < n; i++)
+		open[i] = sl[i].rec;
+	return n;
+}
+
+static int
+key_has(const struct postings *p, int rec)
+{
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->n; i++)
+		if (p->rec[i] == rec)
+			return 1;
+	return 0;
+}
+
+/* 1 when `rec` is new to the set (and then notes whether it is `want`). */
+static int
+unranked_take(unsigned char *taken, int rec, int want, int *found)
+{
+	if (taken[rec])
+		return 0;
+	taken[rec] = 1;
+	*found |= rec == want;
+	return 1;
+}
+
+/*
+ * The records the selection before ranking opened, for comparison, scaled as above:
+ * rarest key first, each key's records in index order until 500 (MATCH_CANDIDATES_MAX
+ * of app/match.c), keys of more than 2,000 records (MATCH_KEY_COMMON) only in pairs of
+ * the four rarest of them. Whether it opened `want`.
+ */
+static int
+unranked_opens(struct kindex *ix, const struct keylist *kt, int want)
+{
+	size_t cap = (size_t)(500 * SCALE + 0.5), common = (size_t)(2000 * SCALE + 0.5);
+	struct postings *p[MATCH_KEYS_MAX], *t, *pc[4];
+	size_t i, j, x, n = 0, nc = 0, seen;
+	int64_t counts[MATCH_KEYS_MAX];
+	int done[MATCH_KEYS_MAX] = { 0 }, rec, found = 0;
+	uint32_t last, best;
+	unsigned char *taken = calloc(CHILDREN + DECOYS, 1);
+
+	assert_non_null(taken);
+	for (i = 0; i < kt->n; i++) {
+		p[i] = kindex_find(ix, kt->k[i], 0);
+		counts[i] = p[i] != NULL ? (int64_t)p[i]->n : 0;
+	}
+	for (;;) {		/* rarest first */
+		for (i = 0, j = kt->n; i < kt->n; i++)
+			if (!done[i] && counts[i] > 0 && (j == kt->n || counts[i] < counts[j]))
+				j = i;
+		if (j == kt->n || n >= cap)
+			break;
+		done[j] = 1;
+		if ((size_t)counts[j] > common) {
+			if (nc < 4)
+				pc[nc++] = p[j];
+			continue;
+		}
+		/* the key's first `cap` records in index order; one met before is passed
+		 * over (cands_row), the set stops at `cap` */
+		for (last = 0, seen = 0; seen < p[j]->n && seen < cap && n < cap; seen++) {
+			for (x = 0, best = UINT32_MAX, rec = -1; x < p[j]->n; x++)
+				if ((seen == 0 || index_order(p[j]->rec[x]) > last) &&
+				    index_order(p[j]->rec[x]) <= best) {
+					best = index_order(p[j]->rec[x]);
+					rec = p[j]->rec[x];
+				}
+			last = best;
+			n += unranked_take(taken, rec, want, &found);
+		}
+	}
+	/* common keys two at a time: their shared records */
+	for (i = 0; i < nc && n < cap; i++)
+		for (j = i + 1; j < nc && n < cap; j++)
+			for (x = 0, t = pc[i]; x < t->n && n < cap; x++)
+				if (key_has(pc[j], t->rec[x]))
+					n += unranked_take(taken, t->rec[x], want, &found);
+	free(taken);
+	return found;
+}
+
+/* Decoy `k`: a generated case of its own seed, so that it can be made again when opened
+ * rather than kept (50,000 prepared records would not fit a unit test's memory). */
+static json_t *
+decoy(int k, const struct locs *l)
+{
+	struct gen *g = gen_new(1000000 + (uint64_t)k);
+	json_t *c;
+
+	assert_non_null(g);
+	assert_non_null(c = gen_case(g, TODAY, l->p, l->n));
+	gen_free(g);
+	return c;
+}
+
+static void
+test_ranked_blocking_keeps_recall_at_scale(void **state)
+{
+	static struct locs l;
+	static struct kindex ix;
+	static struct keylist kt;
+	struct match_record *ro[CHILDREN], *rt[CHILDREN], *rc;
+	json_t *orig, *var, *trace, *req, *c;
+	struct match_result r;
+	struct gen *g = gen_new(20250615);
+	int64_t budget = (int64_t)(MATCH_RANK_BUDGET * SCALE);
+	size_t nopen = (size_t)(MATCH_RANK_OPEN * SCALE + 0.5), i, j, n, better;
+	size_t kept = 0, top1 = 0, top10 = 0, tp = 0, fp = 0, kept_before = 0;
+	int open[MATCH_RANK_OPEN], k;
+	double score[MATCH_RANK_OPEN], true_score;
+
+	(void)state;
+	assert_non_null(g);
+	assert_true(nopen >= 1 && nopen <= MATCH_RANK_OPEN);
+	locs_load(&l);
+	/* the registered children and their traces (as in the calibration above, with the
+	 * same seed), then the decoys: all indexed as the app indexes cases */
+	for (k = 0; k < CHILDREN; k++) {
+		assert_non_null(orig = gen_case(g, TODAY, l.p, l.n));
+		assert_non_null(var = gen_case_variant(g, orig, TODAY));
+		trace = trace_of(g, var, orig, &l, &req);
+		assert_int_equal(match_prepare_case(orig, &ro[k]), RC_OK);
+		assert_int_equal(match_prepare_trace(req, trace, &rt[k]), RC_OK);
+		kindex_add(&ix, k, orig);
+		json_decref(orig);
+		json_decref(var);
+		json_decref(trace);
+		json_decref(req);
+	}
+	for (k = CHILDREN; k < CHILDREN + DECOYS; k++) {
+		c = decoy(k, &l);
+		kindex_add(&ix, k, c);
+		json_decref(c);
+	}
+	/* each trace: the records opened, scored as the app scores them; the right
+	 * child's place among those shown (likely and possible, best first) */
+	for (i = 0; i < CHILDREN; i++) {
+		memset(&kt, 0, sizeof(kt));
+		assert_int_equal(match_blocking_keys(rt[i], key_collect, &kt), RC_OK);
+		n = ranked_open(&ix, rt[i], &kt, open);
+		kept_before += (size_t)unranked_opens(&ix, &kt, (int)i);
+		true_score = -1;
+		for (j = 0; j < n; j++) {
+			if (open[j] < CHILDREN)
+				rc = ro[open[j]];
+			else {
+				c = decoy(open[j], &l);
+				assert_int_equal(match_prepare_case(c, &rc), RC_OK);
+				json_decref(c);
+			}
+			assert_int_equal(match_compare(cfg, rt[i], rc, TODAY, &r), RC_OK);
+			if (open[j] >= CHILDREN)
+				match_record_free(rc);
+			score[j] = r.likelihood != MATCH_UNLIKELY ? r.score : -1;
+			if ((size_t)open[j] == i)
+				true_score = score[j];
+			tp += r.likelihood == MATCH_LIKELY && (size_t)open[j] == i;
+			fp += r.likelihood == MATCH_LIKELY && (size_t)open[j] != i;
+		}
+		for (j = 0; j < n; j++)
+			kept += (size_t)open[j] == i;
+		if (true_score < 0)
+			continue;	/* not opened, or not shown */
+		for (j = 0, better = 0; j < n; j++)
+			better += (size_t)open[j] != i && score[j] > true_score;
+		top1 += better == 0;
+		top10 += better < 10;
+	}
+	print_message("ranked blocking, %d children among %d cases (as 1,000,000: %zu "
+	    "opened, %lld index entries read at most): the right case opened for %.3f "
+	    "(before ranking: %.3f), first for %.3f, in the top 10 for %.3f; at "
+	    "\"likely\" %zu true, %zu false (precision %.3f)\n", CHILDREN,
+	    CHILDREN + DECOYS, nopen, (long long)budget, (double)kept / CHILDREN,
+	    (double)kept_before / CHILDREN, (double)top1 / CHILDREN,
+	    (double)top10 / CHILDREN, tp, fp, tp + fp ? (double)tp / (double)(tp + fp) : 1);
+	/* ranking opens a fifth of the records and keeps more of the right ones */
+	assert_true(kept > kept_before);
+	assert_true((double)kept / CHILDREN >= 0.8);
+	assert_true((double)top10 / CHILDREN >= 0.8);
+	for (k = 0; k < CHILDREN; k++) {
+		match_record_free(ro[k]);
+		match_record_free(rt[k]);
+	}
+	kindex_free(&ix);
+	gen_free(g);
+}
+
 int
 main(void)
 {
@@ -1423,7 +1899,10 @@ main(void)
 		cmocka_unit_test(test_missing_fields_weigh_nothing),
 		cmocka_unit_test(test_bad_input_is_handled),
 		cmocka_unit_test(test_blocking_keys_come_from_the_blind_index),
+		cmocka_unit_test(test_rank_weighs_keys_by_rarity_and_reads_the_rarest_first),
+		cmocka_unit_test(test_rank_tells_namesakes_apart_by_sex_and_age_band),
 		cmocka_unit_test(test_calibration_on_generated_children),
+		cmocka_unit_test(test_ranked_blocking_keeps_recall_at_scale),
 	};
 
 	return cmocka_run_group_tests(tests, load_shipped_config, free_config);

@@ -415,6 +415,155 @@ test_key_count_and_list_by_key(void **state)
 	buf_free(&b);
 }
 
+/* Ranking before opening: a key's record ids from the index alone, then the records
+ * of a list of ids within type and scope, in one query. */
+struct ids_seen {
+	char	id[8][ID_SIZE];
+	size_t	n;
+	size_t	stop_at;	/* 0: never stop */
+};
+
+static int
+collect_id(void *arg, const char *record_id)
+{
+	struct ids_seen *s = arg;
+
+	assert_true(s->n < 8);
+	str_copy(s->id[s->n++], ID_SIZE, record_id);
+	return s->stop_at != 0 && s->n == s->stop_at ? 7 : 0;
+}
+
+static int
+ids_have(const struct ids_seen *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->id[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+collect_meta(void *arg, const struct record_meta *m)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "%s/%s/%s/%s,", m->owner_id, m->type, m->sex, m->age_band);
+	return 0;
+}
+
+static void
+test_key_records_and_list_ids(void **state)
+{
+	struct fixture *f = *state;
+	struct record_meta m[5];
+	uint8_t ka[1][STORE_BLIND_BYTES], kb[1][STORE_BLIND_BYTES];
+	struct store_key_any term;
+	struct store_filter flt = { 0 };
+	struct ids_seen seen = { 0 };
+	struct buf b = BUF_INIT;
+	const char *ids[6];
+	char absent[ID_SIZE];
+	size_t i;
+
+	memset(ka, 0xa1, sizeof(ka));
+	memset(kb, 0xb2, sizeof(kb));
+	make_meta(&m[0], "ag-a", "u1", "LY01");
+	make_meta(&m[1], "ag-a", "u2", "LY01");
+	make_meta(&m[2], "ag-b", "u3", "LY01");
+	make_meta(&m[3], "ag-a", "u4", "LY01");
+	make_meta(&m[4], "ag-a", "u5", "LY01");
+	str_copy(m[4].type, sizeof(m[4].type), "tracing_request");
+	str_copy(m[1].sex, sizeof(m[1].sex), "male");
+	str_copy(m[1].age_band, sizeof(m[1].age_band), "6-11");
+	str_copy(m[4].age_band, sizeof(m[4].age_band), "12-14");
+	for (i = 0; i < 5; i++)
+		insert(f, &m[i], "x");
+	/* key a: u1, u3 (agency b), u5 (another type); key b: u2 */
+	assert_int_equal(store_record_keys_set(f->s, m[0].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])ka, 1), RC_OK);
+	assert_int_equal(store_record_keys_set(f->s, m[2].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])ka, 1), RC_OK);
+	assert_int_equal(store_record_keys_set(f->s, m[4].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])ka, 1), RC_OK);
+	assert_int_equal(store_record_keys_set(f->s, m[1].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])kb, 1), RC_OK);
+
+	/* the ids of a key: any type, any scope, nothing else */
+	assert_int_equal(store_key_records(f->s, ka[0], 100, collect_id, &seen), RC_OK);
+	assert_int_equal(seen.n, 3);
+	assert_true(ids_have(&seen, m[0].id) && ids_have(&seen, m[2].id) &&
+	    ids_have(&seen, m[4].id));
+	/* the limit holds; a callback's non-zero return stops and is returned */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_key_records(f->s, ka[0], 2, collect_id, &seen), RC_OK);
+	assert_int_equal(seen.n, 2);
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = 1;
+	assert_int_equal(store_key_records(f->s, ka[0], 100, collect_id, &seen), 7);
+	assert_int_equal(seen.n, 1);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_key_records(f->s, ka[0], 0, collect_id, &seen),
+	    RC_EINVALID);
+	memset(ka, 0xcc, sizeof(ka));
+	assert_int_equal(store_key_records(f->s, ka[0], 100, collect_id, &seen), RC_OK);
+	assert_int_equal(seen.n, 0);
+
+	/* the records of a list of ids, within type and scope; an unknown id is left
+	 * out */
+	id_uuid4(absent);
+	for (i = 0; i < 5; i++)
+		ids[i] = m[i].id;
+	ids[5] = absent;
+	flt.type = "case";
+	flt.agency_id = "ag-a";
+	assert_int_equal(store_record_list_ids(f->s, &flt, ids, 6, collect, &b), RC_OK);
+	assert_int_equal(strlen(b.p), 9);
+	assert_non_null(strstr(b.p, "u1,"));
+	assert_non_null(strstr(b.p, "u2,"));
+	assert_non_null(strstr(b.p, "u4,"));
+	/* only those named */
+	buf_reset(&b);
+	assert_int_equal(store_record_list_ids(f->s, &flt, ids + 1, 2, collect, &b),
+	    RC_OK);
+	assert_string_equal(b.p, "u2,");
+	/* the index columns alone, the same records */
+	buf_reset(&b);
+	assert_int_equal(store_record_index_ids(f->s, &flt, ids + 1, 2, collect_meta, &b),
+	    RC_OK);
+	assert_string_equal(b.p, "u2/case/male/6-11,");
+	/* another type, every scope */
+	buf_reset(&b);
+	flt.type = "tracing_request";
+	flt.agency_id = NULL;
+	assert_int_equal(store_record_list_ids(f->s, &flt, ids, 6, collect, &b), RC_OK);
+	assert_string_equal(b.p, "u5,");
+	buf_reset(&b);
+	assert_int_equal(store_record_index_ids(f->s, &flt, ids, 6, collect_meta, &b),
+	    RC_OK);
+	assert_string_equal(b.p, "u5/tracing_request/female/12-14,");
+	assert_int_equal(store_record_index_ids(f->s, &flt, ids, 0, collect_meta, &b),
+	    RC_EINVALID);
+	/* refused: no ids, too many, a term, an id that is not a UUID */
+	assert_int_equal(store_record_list_ids(f->s, &flt, ids, 0, collect, &b),
+	    RC_EINVALID);
+	assert_int_equal(store_record_list_ids(f->s, &flt, ids, STORE_IDS_MAX + 1,
+	    collect, &b), RC_EINVALID);
+	memcpy(term.k[0], kb[0], STORE_BLIND_BYTES);
+	term.n = 1;
+	flt.terms = &term;
+	flt.nterms = 1;
+	assert_int_equal(store_record_list_ids(f->s, &flt, ids, 6, collect, &b),
+	    RC_EINVALID);
+	flt.terms = NULL;
+	flt.nterms = 0;
+	ids[0] = "1') OR ('1' = '1";
+	assert_int_equal(store_record_list_ids(f->s, &flt, ids, 1, collect, &b),
+	    RC_EINVALID);
+	buf_free(&b);
+}
+
 static void
 test_erase_destroys_key_and_record(void **state)
 {
@@ -1636,6 +1785,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stale_rev_is_refused_and_nothing_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters_by_scope_and_blind_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_count_and_list_by_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_records_and_list_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_erase_destroys_key_and_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_users_agencies_and_locations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback_leaves_nothing, setup, teardown),
