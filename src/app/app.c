@@ -444,7 +444,8 @@ app_clone(struct app *a, struct app **out, struct app_error *err)
 	c->is_clone = 1;
 	c->ndeferred = 0;	/* never share pending notes */
 	c->store = NULL;
-	if ((rc = store_open(store_path(a->store), &c->store, msg, sizeof(msg))) != RC_OK) {
+	/* on SQLite the clones' writes join one group commit (store_clone) */
+	if ((rc = store_clone(a->store, &c->store, msg, sizeof(msg))) != RC_OK) {
 		free(c);
 		return app_fail(err, rc, "%s", msg);
 	}

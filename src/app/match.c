@@ -1346,7 +1346,12 @@ app_match_saved(struct app *a, const struct record_meta *m)
 		    m->id, rc_name(rc));
 		p->n = 0;
 	}
-	/* what was found, in one short transaction */
+	/* what was found, in one short transaction; a case that matched nothing
+	 * writes nothing (and does not wait for a commit) */
+	if (is_case && p->n == 0) {
+		rc = RC_OK;	/* a failed match was logged above */
+		goto out;
+	}
 	if ((rc = store_begin(a->store)) != RC_OK)
 		goto out;
 	if (!is_case)
