@@ -6,11 +6,15 @@
  * count queries are composed, and only from the literal fragments in this file (group
  * columns from group_sql[]); every value is bound.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -286,7 +290,7 @@ struct sqlite_conn {
  * and checkpoints come every 16 MB of WAL rather than 4 MB, so that the hot pages
  * (the ends of the record, history and audit trees) are copied back less often */
 #define GROUP_CACHE_KIB		(32 * 1024)
-#define GROUP_CHECKPOINT_PAGES	4096
+#define GROUP_CHECKPOINT_PAGES	16384
 
 struct group_waiter {
 	struct group_waiter	*next;
@@ -305,6 +309,12 @@ struct sqlite_group {
 	int			 open;	/* the batch transaction is open on `w` */
 	size_t			 members;	/* writers whose work the open batch holds */
 	struct group_waiter	*waiters;	/* theirs */
+	uint64_t		 committed;	/* number of the last batch committed */
+	uint64_t		 synced;	/* the last one whose WAL frames are on disk */
+	int			 syncing;	/* a thread runs group_wal_sync */
+	int			 sync_failed;	/* a sync failed: no batch is durable now */
+	char			 wal_path[4100];
+	int			 wal_fd;	/* ours, for fdatasync; -1: not open yet */
 	uint64_t		 batches;	/* batches committed */
 	uint64_t		 writes;	/* writers committed in them */
 };
@@ -619,7 +629,13 @@ sqlite_store_close(struct store *s)
 		last = --g->refs == 0;
 		pthread_mutex_unlock(&g->mu);
 		if (last) {
+			if (g->batches > 0)
+				log_info("sqlite: group commit: %llu writes in %llu batches",
+				    (unsigned long long)g->writes,
+				    (unsigned long long)g->batches);
 			conn_close(&g->w);
+			if (g->wal_fd >= 0)
+				close(g->wal_fd);
 			pthread_mutex_destroy(&g->mu);
 			pthread_cond_destroy(&g->turn);
 			pthread_cond_destroy(&g->ended);
@@ -705,64 +721,160 @@ group_hold(struct sqlite_group *g)
 	pthread_mutex_unlock(&g->mu);
 }
 
-/* End the open batch (with `w` held): COMMIT, or ROLLBACK when no writer's work is
- * left in it; every member learns how it ended. */
-static void
-group_end_batch(struct sqlite_group *g)
+/* Open (again, when the file was replaced) our descriptor of the WAL file and make
+ * its directory entry durable; then fdatasync it: every frame written before the
+ * call, by any connection, is on disk when it returns. */
+static int
+group_wal_sync(struct sqlite_group *g)
 {
-	struct group_waiter *wt, *next;
-	size_t members;
+	struct stat now, ours;
+	char dir[sizeof(g->wal_path)], *slash;
+	int dfd;
+
+	if (g->wal_fd >= 0 && (stat(g->wal_path, &now) != 0 ||
+	    fstat(g->wal_fd, &ours) != 0 || now.st_ino != ours.st_ino ||
+	    now.st_dev != ours.st_dev)) {
+		close(g->wal_fd);
+		g->wal_fd = -1;
+	}
+	if (g->wal_fd < 0) {
+		if ((g->wal_fd = open(g->wal_path, O_RDWR | O_CLOEXEC)) < 0) {
+			log_error("sqlite: cannot open %s: %s", g->wal_path, strerror(errno));
+			return RC_EIO;
+		}
+		/* a WAL made since the server started: its name must survive too */
+		str_copy(dir, sizeof(dir), g->wal_path);
+		if ((slash = strrchr(dir, '/')) == NULL)
+			str_copy(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if ((dfd = open(dir, O_RDONLY | O_CLOEXEC)) < 0 || fsync(dfd) != 0) {
+			log_error("sqlite: cannot sync the directory of %s: %s", g->wal_path,
+			    strerror(errno));
+			if (dfd >= 0)
+				close(dfd);
+			close(g->wal_fd);
+			g->wal_fd = -1;
+			return RC_EIO;
+		}
+		close(dfd);
+	}
+	if (fdatasync(g->wal_fd) != 0) {
+		log_error("sqlite: cannot sync %s: %s", g->wal_path, strerror(errno));
+		return RC_EIO;
+	}
+	return RC_OK;
+}
+
+/*
+ * Make batch `seq` durable (batches are numbered as they commit). One sync covers
+ * every batch committed before it began, so writers that come meanwhile share the
+ * next one. A failed sync is final: the file may have lost pages that a later sync
+ * would not report, so every later batch fails too until the server restarts.
+ */
+static int
+group_sync(struct sqlite_group *g, uint64_t seq)
+{
+	uint64_t upto;
 	int rc;
 
 	pthread_mutex_lock(&g->mu);
+	while (g->synced < seq && !g->sync_failed) {
+		if (g->syncing) {
+			pthread_cond_wait(&g->ended, &g->mu);
+			continue;
+		}
+		g->syncing = 1;
+		upto = g->committed;
+		pthread_mutex_unlock(&g->mu);
+		rc = group_wal_sync(g);
+		pthread_mutex_lock(&g->mu);
+		g->syncing = 0;
+		if (rc == RC_OK)
+			g->synced = upto;
+		else
+			g->sync_failed = 1;
+		pthread_cond_broadcast(&g->ended);
+	}
+	rc = g->synced >= seq ? RC_OK : RC_EIO;
+	pthread_mutex_unlock(&g->mu);
+	return rc;
+}
+
+/* End the open batch (with `w` held): COMMIT, or ROLLBACK when no writer's work is
+ * left in it. Returns how, with its members in `*list` and, when it committed, its
+ * number in `*seq` (0 otherwise). The COMMIT writes the WAL without syncing it
+ * (synchronous=NORMAL on `w`): group_sync does that once `w` is handed on. */
+static int
+group_end_batch(struct sqlite_group *g, struct group_waiter **list, uint64_t *seq)
+{
+	size_t members;
+	int rc;
+
+	*seq = 0;
+	pthread_mutex_lock(&g->mu);
 	members = g->members;
+	*list = g->waiters;
+	g->waiters = NULL;
+	g->members = 0;
+	g->open = 0;
 	pthread_mutex_unlock(&g->mu);
 	if (sqlite3_get_autocommit(g->w.db)) {
 		/* a failed statement (I/O error, full disk) already rolled it all back */
 		log_error("sqlite: a batch of %zu writes was lost to an error", members);
-		rc = RC_EIO;
-	} else if (members == 0) {
-		rc = conn_exec(&g->w, STMT_ROLLBACK);
-	} else if ((rc = conn_exec(&g->w, STMT_COMMIT)) != RC_OK) {
+		return RC_EIO;
+	}
+	if (members == 0)
+		return conn_exec(&g->w, STMT_ROLLBACK);
+	if ((rc = conn_exec(&g->w, STMT_COMMIT)) != RC_OK) {
 		/* never retried: the members' statements ran; each hears of it */
 		log_error("sqlite: a batch of %zu writes did not commit", members);
 		if (!sqlite3_get_autocommit(g->w.db))
 			conn_exec(&g->w, STMT_ROLLBACK);
+		return rc;
 	}
 	pthread_mutex_lock(&g->mu);
-	for (wt = g->waiters; wt != NULL; wt = next) {
-		next = wt->next;	/* `wt` lives on its thread's stack until done */
-		wt->rc = rc;
-		wt->done = 1;
-	}
-	if (rc == RC_OK && members > 0) {
-		g->batches++;
-		g->writes += members;
-	}
-	g->waiters = NULL;
-	g->members = 0;
-	g->open = 0;
-	pthread_cond_broadcast(&g->ended);
+	*seq = ++g->committed;
+	g->batches++;
+	g->writes += members;
 	pthread_mutex_unlock(&g->mu);
+	return RC_OK;
 }
 
 /* Hand `w` back. The batch ends first when nobody waits for `w` (the writers that
  * came while the last one committed are done), when it is full, or when an error
- * already ended its transaction. */
+ * already ended its transaction; its members hear how once it is durable. */
 static void
 group_release(struct sqlite_group *g)
 {
-	int end;
+	struct group_waiter *list = NULL, *wt, *next;
+	uint64_t seq = 0;
+	int end, rc = RC_OK;
 
 	pthread_mutex_lock(&g->mu);
 	end = g->open && (g->queued == 0 || g->members >= GROUP_BATCH_MAX ||
 	    sqlite3_get_autocommit(g->w.db));
 	pthread_mutex_unlock(&g->mu);
 	if (end)
-		group_end_batch(g);
+		rc = group_end_batch(g, &list, &seq);
 	pthread_mutex_lock(&g->mu);
 	g->held = 0;
 	pthread_cond_signal(&g->turn);
+	pthread_mutex_unlock(&g->mu);
+	if (!end)
+		return;
+	/* the next batch runs its statements while this one's frames reach the disk */
+	if (rc == RC_OK && seq != 0)
+		rc = group_sync(g, seq);
+	pthread_mutex_lock(&g->mu);
+	for (wt = list; wt != NULL; wt = next) {
+		next = wt->next;	/* `wt` lives on its thread's stack until done */
+		wt->rc = rc;
+		wt->done = 1;
+	}
+	pthread_cond_broadcast(&g->ended);
 	pthread_mutex_unlock(&g->mu);
 }
 
@@ -885,13 +997,23 @@ sqlite_store_rollback(struct store *s)
 static int
 group_new(struct sqlite_store *s, char *msg, size_t msgsz)
 {
-	static const char checkpoint[] = "PRAGMA wal_autocheckpoint = %d;";
+	/* `w` writes the WAL without syncing it; group_sync() syncs it before any
+	 * member of a batch hears that it committed. Checkpoints still sync. */
+	static const char checkpoint[] =
+	    "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = %d;";
 	struct sqlite_group *g;
-	char sql[64];
+	char sql[96];
 	int rc;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return RC_ENOMEM;
+	g->wal_fd = -1;
+	if (snprintf(g->wal_path, sizeof(g->wal_path), "%s-wal", s->path) >=
+	    (int)sizeof(g->wal_path)) {
+		snprintf(msg, msgsz, "database path too long");
+		free(g);
+		return RC_EINVALID;
+	}
 	if ((rc = conn_open(&g->w, s->path, GROUP_CACHE_KIB, msg, msgsz)) != RC_OK) {
 		conn_close(&g->w);
 		free(g);

@@ -28,6 +28,7 @@
 #define HTTP_DISCARD_MAX	(16u * 1024 * 1024)	/* past this, close rather than read */
 #define HTTP_ROUTES_MAX		128
 #define HTTP_ALLOW_SIZE		64
+#define HTTP_WRITERS_MAX	256
 
 struct http_server {
 	struct app		*app;		/* borrowed: the parent handle */
@@ -44,6 +45,19 @@ struct http_server {
 	atomic_size_t		 active;	/* requests begun, not completed */
 	atomic_int		 stopping;	/* 1: Connection: close; 2: refuse (503) */
 	http_error_page_fn	 error_page;	/* HTML errors for pages; NULL: JSON */
+	/*
+	 * The writers: requests with an unsafe method run here, not on the thread
+	 * that read them. Their connection is suspended meanwhile, so that a writer
+	 * waiting for its group commit (store_commit) holds up no other connection of
+	 * that MHD thread, reads included; many writers waiting at once make the
+	 * batches that commit together. Resumed with the answer in http_ctx.
+	 */
+	pthread_mutex_t		 wmu;
+	pthread_cond_t		 wwork;		/* a request was queued, or stop */
+	struct http_ctx		*whead, *wtail;	/* queued requests (borrowed) */
+	pthread_t		 writers[HTTP_WRITERS_MAX];
+	size_t			 nwriters;	/* started */
+	int			 wstop;
 };
 
 /* What one request carries between the MHD callbacks (MHD's con_cls). */
@@ -62,6 +76,11 @@ struct http_ctx {
 	size_t			 arena_len, arena_cap;
 	struct http_field	*fields;	/* owned: points into arena */
 	size_t			 nfields, capfields;
+	/* run by a writer thread (struct http_server): its answer and the queue link */
+	int			 deferred;	/* handed to the writers, suspended */
+	atomic_int		 answered;	/* `deferred_resp` holds the answer */
+	struct http_response	 deferred_resp;
+	struct http_ctx		*wnext;
 };
 
 static const char *const http_method_names[HTTP_METHOD__MAX] = {
@@ -1245,6 +1264,85 @@ http_run(struct http_ctx *c, struct http_response *resp)
 	c->req.route->handler(&c->req, resp);
 }
 
+/* ---- writers: unsafe requests off the MHD threads ------------------------------------ */
+
+/* Suspend the connection of `c` and queue it for a writer. */
+static void
+http_writers_queue(struct http_server *s, struct http_ctx *c)
+{
+	c->deferred = 1;
+	MHD_suspend_connection(c->req.conn);
+	pthread_mutex_lock(&s->wmu);
+	c->wnext = NULL;
+	if (s->wtail != NULL)
+		s->wtail->wnext = c;
+	else
+		s->whead = c;
+	s->wtail = c;
+	pthread_cond_signal(&s->wwork);
+	pthread_mutex_unlock(&s->wmu);
+}
+
+static void *
+http_writer(void *arg)
+{
+	struct http_server *s = arg;
+	struct http_ctx *c;
+
+	for (;;) {
+		pthread_mutex_lock(&s->wmu);
+		while (s->whead == NULL && !s->wstop)
+			pthread_cond_wait(&s->wwork, &s->wmu);
+		if ((c = s->whead) == NULL) {
+			pthread_mutex_unlock(&s->wmu);
+			break;		/* stopping, and nothing left */
+		}
+		if ((s->whead = c->wnext) == NULL)
+			s->wtail = NULL;
+		pthread_mutex_unlock(&s->wmu);
+
+		/* this thread's own handle: a store handle serves one thread */
+		if ((c->req.app = http_thread_app(s)) == NULL)
+			http_error(&c->deferred_resp, 503, "unavailable",
+			    "the server cannot reach its database");
+		else
+			http_run(c, &c->deferred_resp);
+		atomic_store(&c->answered, 1);
+		MHD_resume_connection(c->req.conn);
+	}
+	return NULL;
+}
+
+int
+http_server_writers(struct http_server *s, unsigned n)
+{
+	if (s->nwriters > 0 || n > HTTP_WRITERS_MAX)
+		return -1;
+	while (s->nwriters < n) {
+		if (pthread_create(&s->writers[s->nwriters], NULL, http_writer, s) != 0) {
+			log_error("http: cannot start writer thread %zu", s->nwriters + 1);
+			return -1;
+		}
+		s->nwriters++;
+	}
+	return 0;
+}
+
+/* Stop the writers once the queue is empty. */
+static void
+http_writers_stop(struct http_server *s)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->wmu);
+	s->wstop = 1;
+	pthread_cond_broadcast(&s->wwork);
+	pthread_mutex_unlock(&s->wmu);
+	for (i = 0; i < s->nwriters; i++)
+		pthread_join(s->writers[i], NULL);
+	s->nwriters = 0;
+}
+
 static enum MHD_Result
 http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size,
@@ -1287,6 +1385,16 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		} else if (buf_append(&c->body, upload_data, *upload_data_size) != 0)
 			return MHD_NO;
 		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (c->deferred) {
+		/* resumed by the writer that ran it */
+		if (!atomic_load(&c->answered))
+			return MHD_YES;
+		return http_finish(s, c, &c->deferred_resp);
+	}
+	if (s->nwriters > 0 && http_method_unsafe(c->req.method)) {
+		http_writers_queue(s, c);
 		return MHD_YES;
 	}
 	http_run(c, &resp);
@@ -1372,6 +1480,8 @@ http_server_new(struct app *app, const struct http_routes *tables, size_t ntable
 	s->tables = tables;
 	s->ntables = ntables;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->wmu, NULL);
+	pthread_cond_init(&s->wwork, NULL);
 	atomic_init(&s->active, 0);
 	atomic_init(&s->stopping, 0);
 	for (t = 0; t < ntables; t++)
@@ -1400,6 +1510,7 @@ http_server_free(struct http_server *s)
 
 	if (s == NULL)
 		return;
+	http_writers_stop(s);		/* before the handles they use */
 	for (i = 0; i < s->nclones; i++)
 		app_close(s->clones[i]);
 	free(s->clones);
@@ -1407,6 +1518,8 @@ http_server_free(struct http_server *s)
 		pthread_key_delete(s->key);
 	metrics_free(s->metrics);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->wmu);
+	pthread_cond_destroy(&s->wwork);
 	free(s);
 }
 
@@ -1415,7 +1528,8 @@ http_server_start(struct http_server *s, int fd, unsigned threads)
 {
 	/* epoll where there is one, else poll; ITC lets MHD_quiesce_daemon() wake
 	 * the workers */
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	    MHD_ALLOW_SUSPEND_RESUME;
 
 	return MHD_start_daemon(flags, 0, NULL, NULL, http_access, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,

@@ -264,6 +264,10 @@ web_serve(const struct web_options *o)
 		goto fail;
 	}
 	http_server_error_page(srv, page_error);
+	if (http_server_writers(srv, o->writers > 0 ? o->writers : WEB_WRITERS) != 0) {
+		fprintf(stderr, "routecare: cannot start the writer threads\n");
+		goto fail;
+	}
 	d = http_server_start(srv, fd, threads);
 	if (d == NULL) {
 		/* MHD may already have closed the socket on some of its failure paths:
