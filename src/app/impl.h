@@ -126,10 +126,11 @@ json_t	*app_rec_view(struct app *a, const struct app_actor *u, const struct app_
  * After a record of any kind was saved and committed by app_record_create or
  * app_record_update (not inside a caller's batch transaction): when it is a case or a
  * tracing request, look for its likely matches through the blind index and write a
- * task document for each new one (see app.h, "tracing"). Runs as the system: failures
- * are logged, never the caller's.
+ * task document for each new one (see app.h, "tracing"). `data` is the body just
+ * saved (borrowed), or NULL to read it back. Runs as the system: failures are logged,
+ * never the caller's.
  */
-void	app_match_saved(struct app *a, const struct record_meta *m);
+void	app_match_saved(struct app *a, const struct record_meta *m, const json_t *data);
 
 /* The tracing request that holds trace `trace_id` (a UUID), from the "trace" index
  * documents: `request_id` (ID_SIZE). RC_ENOTFOUND. */

@@ -544,7 +544,7 @@ app_record_create(struct app *a, const struct app_actor *u, const char *type,
 	if ((*out = rec_ref(&m)) == NULL)
 		rc = RC_ENOMEM;
 	if (own_txn)
-		app_match_saved(a, &m);		/* new likely matches become tasks */
+		app_match_saved(a, &m, copy);	/* new likely matches become tasks */
 out:
 	vault_dk_wipe(&dk);
 	free(body);
@@ -822,7 +822,7 @@ app_record_update(struct app *a, const struct app_actor *u, const char *type,
 		rc = app_fail(err, rc, "cannot store the %s", k->noun);
 	}
 	if (rc == RC_OK)
-		app_match_saved(a, &m);		/* new likely matches become tasks */
+		app_match_saved(a, &m, after);	/* new likely matches become tasks */
 out:
 	if (rc != RC_OK)
 		store_rollback(a->store);

@@ -294,6 +294,7 @@ struct sqlite_conn {
 
 struct group_waiter {
 	struct group_waiter	*next;
+	pthread_cond_t		 cv;	/* signalled when done: one wake-up, its own */
 	int			 done;	/* the batch ended */
 	int			 rc;	/* how */
 };
@@ -301,7 +302,7 @@ struct group_waiter {
 struct sqlite_group {
 	pthread_mutex_t		 mu;	/* guards what follows but `w` */
 	pthread_cond_t		 turn;	/* `w` was handed back */
-	pthread_cond_t		 ended;	/* a batch ended: its waiters have their rc */
+	pthread_cond_t		 sync_done;	/* a WAL sync ended */
 	struct sqlite_conn	 w;	/* used only by the handle that holds it */
 	int			 refs;	/* handles in the group */
 	int			 held;	/* a handle holds `w` (writing or committing) */
@@ -638,7 +639,7 @@ sqlite_store_close(struct store *s)
 				close(g->wal_fd);
 			pthread_mutex_destroy(&g->mu);
 			pthread_cond_destroy(&g->turn);
-			pthread_cond_destroy(&g->ended);
+			pthread_cond_destroy(&g->sync_done);
 			free(g);
 		}
 	}
@@ -783,7 +784,7 @@ group_sync(struct sqlite_group *g, uint64_t seq)
 	pthread_mutex_lock(&g->mu);
 	while (g->synced < seq && !g->sync_failed) {
 		if (g->syncing) {
-			pthread_cond_wait(&g->ended, &g->mu);
+			pthread_cond_wait(&g->sync_done, &g->mu);
 			continue;
 		}
 		g->syncing = 1;
@@ -796,7 +797,7 @@ group_sync(struct sqlite_group *g, uint64_t seq)
 			g->synced = upto;
 		else
 			g->sync_failed = 1;
-		pthread_cond_broadcast(&g->ended);
+		pthread_cond_broadcast(&g->sync_done);
 	}
 	rc = g->synced >= seq ? RC_OK : RC_EIO;
 	pthread_mutex_unlock(&g->mu);
@@ -873,8 +874,8 @@ group_release(struct sqlite_group *g)
 		next = wt->next;	/* `wt` lives on its thread's stack until done */
 		wt->rc = rc;
 		wt->done = 1;
+		pthread_cond_signal(&wt->cv);
 	}
-	pthread_cond_broadcast(&g->ended);
 	pthread_mutex_unlock(&g->mu);
 }
 
@@ -934,6 +935,7 @@ sqlite_store_commit(struct store *s)
 		group_release(g);
 		return rc != RC_OK ? rc : RC_EIO;
 	}
+	pthread_cond_init(&me.cv, NULL);
 	pthread_mutex_lock(&g->mu);
 	me.next = g->waiters;
 	g->waiters = &me;
@@ -942,8 +944,9 @@ sqlite_store_commit(struct store *s)
 	group_release(g);
 	pthread_mutex_lock(&g->mu);
 	while (!me.done)
-		pthread_cond_wait(&g->ended, &g->mu);
+		pthread_cond_wait(&me.cv, &g->mu);
 	pthread_mutex_unlock(&g->mu);
+	pthread_cond_destroy(&me.cv);
 	return me.rc;
 }
 
@@ -1029,7 +1032,7 @@ group_new(struct sqlite_store *s, char *msg, size_t msgsz)
 	}
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->turn, NULL);
-	pthread_cond_init(&g->ended, NULL);
+	pthread_cond_init(&g->sync_done, NULL);
 	g->refs = 1;
 	s->g = g;
 	s->base.grouped = 1;
