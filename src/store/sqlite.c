@@ -1,8 +1,10 @@
 /*
  * sqlite.c — store.h on an embedded SQLite file.
  *
- * WAL with synchronous=FULL: a commit that returned is on disk. Statements come from
- * one table indexed by enum stmt and are prepared once per handle. Only the list and
+ * WAL: a commit that returned is on disk (synchronous=FULL; in a write group the
+ * group syncs the WAL itself before any member's commit returns, see struct
+ * sqlite_group and docs/data.md). Statements come from one table indexed by enum stmt
+ * and are prepared once per connection. Only the list and
  * count queries are composed, and only from the literal fragments in this file (group
  * columns from group_sql[]); every value is bound.
  */
