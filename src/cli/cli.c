@@ -1396,7 +1396,7 @@ static const struct cli_command cli_commands[] = {
 	{ "serve", "routecare serve [--data DIR] [--listen ADDR:PORT] [--threads N]\n"
 	  "                [--write-threads N]",
 	  "Serve the JSON API (and the web pages) on ADDR:PORT, 127.0.0.1:8080 by\n"
-	  "default: --threads (the number of CPUs) read requests, --write-threads (16)\n"
+	  "default: --threads (the number of CPUs) read requests, --write-threads (64)\n"
 	  "run the writes, whose commits are grouped. SIGTERM or Ctrl-C stops it after\n"
 	  "the requests in flight.",
 	  "data= db= listen= threads= write-threads=", 0, 0, cmd_serve },

@@ -30,6 +30,18 @@
 #define HTTP_ALLOW_SIZE		64
 #define HTTP_WRITERS_MAX	256
 
+struct http_ctx;
+struct http_server;
+
+/* One writer thread (see struct http_server). */
+struct http_writer {
+	struct http_server	*s;
+	pthread_t		 thread;
+	pthread_cond_t		 wake;		/* a request for it, or stop */
+	struct http_ctx		*job;		/* handed to it while idle */
+	struct http_writer	*next_idle;
+};
+
 struct http_server {
 	struct app		*app;		/* borrowed: the parent handle */
 	const struct http_routes *tables;	/* borrowed, static */
@@ -52,10 +64,12 @@ struct http_server {
 	 * that MHD thread, reads included; many writers waiting at once make the
 	 * batches that commit together. Resumed with the answer in http_ctx.
 	 */
-	pthread_mutex_t		 wmu;
-	pthread_cond_t		 wwork;		/* a request was queued, or stop */
+	pthread_mutex_t		 wmu;		/* guards the queue and the idle stack */
 	struct http_ctx		*whead, *wtail;	/* queued requests (borrowed) */
-	pthread_t		 writers[HTTP_WRITERS_MAX];
+	/* idle writers, the last one to finish on top: it takes the next request, so
+	 * that a light load keeps to a few writers (and database connections) */
+	struct http_writer	*widle;
+	struct http_writer	 writers[HTTP_WRITERS_MAX];
 	size_t			 nwriters;	/* started */
 	int			 wstop;
 };
@@ -1266,40 +1280,54 @@ http_run(struct http_ctx *c, struct http_response *resp)
 
 /* ---- writers: unsafe requests off the MHD threads ------------------------------------ */
 
-/* Suspend the connection of `c` and queue it for a writer. */
+/* Suspend the connection of `c` and hand it to the writer that went idle last, or
+ * queue it when every writer is busy. */
 static void
 http_writers_queue(struct http_server *s, struct http_ctx *c)
 {
+	struct http_writer *w;
+
 	c->deferred = 1;
 	MHD_suspend_connection(c->req.conn);
 	pthread_mutex_lock(&s->wmu);
-	c->wnext = NULL;
-	if (s->wtail != NULL)
-		s->wtail->wnext = c;
-	else
-		s->whead = c;
-	s->wtail = c;
-	pthread_cond_signal(&s->wwork);
+	if ((w = s->widle) != NULL) {
+		s->widle = w->next_idle;
+		w->job = c;
+		pthread_cond_signal(&w->wake);
+	} else {
+		c->wnext = NULL;
+		if (s->wtail != NULL)
+			s->wtail->wnext = c;
+		else
+			s->whead = c;
+		s->wtail = c;
+	}
 	pthread_mutex_unlock(&s->wmu);
 }
 
 static void *
-http_writer(void *arg)
+http_writer_run(void *arg)
 {
-	struct http_server *s = arg;
+	struct http_writer *w = arg;
+	struct http_server *s = w->s;
 	struct http_ctx *c;
 
 	for (;;) {
 		pthread_mutex_lock(&s->wmu);
-		while (s->whead == NULL && !s->wstop)
-			pthread_cond_wait(&s->wwork, &s->wmu);
-		if ((c = s->whead) == NULL) {
-			pthread_mutex_unlock(&s->wmu);
-			break;		/* stopping, and nothing left */
+		if ((c = s->whead) != NULL) {
+			if ((s->whead = c->wnext) == NULL)
+				s->wtail = NULL;
+		} else if (!s->wstop) {
+			w->job = NULL;
+			w->next_idle = s->widle;
+			s->widle = w;
+			while (w->job == NULL && !s->wstop)
+				pthread_cond_wait(&w->wake, &s->wmu);
+			c = w->job;	/* the dispatcher took us off the idle stack */
 		}
-		if ((s->whead = c->wnext) == NULL)
-			s->wtail = NULL;
 		pthread_mutex_unlock(&s->wmu);
+		if (c == NULL)
+			break;		/* stopping, and nothing left */
 
 		/* this thread's own handle: a store handle serves one thread */
 		if ((c->req.app = http_thread_app(s)) == NULL)
@@ -1316,11 +1344,17 @@ http_writer(void *arg)
 int
 http_server_writers(struct http_server *s, unsigned n)
 {
+	struct http_writer *w;
+
 	if (s->nwriters > 0 || n > HTTP_WRITERS_MAX)
 		return -1;
 	while (s->nwriters < n) {
-		if (pthread_create(&s->writers[s->nwriters], NULL, http_writer, s) != 0) {
+		w = &s->writers[s->nwriters];
+		w->s = s;
+		pthread_cond_init(&w->wake, NULL);
+		if (pthread_create(&w->thread, NULL, http_writer_run, w) != 0) {
 			log_error("http: cannot start writer thread %zu", s->nwriters + 1);
+			pthread_cond_destroy(&w->wake);
 			return -1;
 		}
 		s->nwriters++;
@@ -1336,11 +1370,15 @@ http_writers_stop(struct http_server *s)
 
 	pthread_mutex_lock(&s->wmu);
 	s->wstop = 1;
-	pthread_cond_broadcast(&s->wwork);
-	pthread_mutex_unlock(&s->wmu);
 	for (i = 0; i < s->nwriters; i++)
-		pthread_join(s->writers[i], NULL);
+		pthread_cond_signal(&s->writers[i].wake);
+	pthread_mutex_unlock(&s->wmu);
+	for (i = 0; i < s->nwriters; i++) {
+		pthread_join(s->writers[i].thread, NULL);
+		pthread_cond_destroy(&s->writers[i].wake);
+	}
 	s->nwriters = 0;
+	s->widle = NULL;
 }
 
 static enum MHD_Result
@@ -1481,7 +1519,6 @@ http_server_new(struct app *app, const struct http_routes *tables, size_t ntable
 	s->ntables = ntables;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->wmu, NULL);
-	pthread_cond_init(&s->wwork, NULL);
 	atomic_init(&s->active, 0);
 	atomic_init(&s->stopping, 0);
 	for (t = 0; t < ntables; t++)
@@ -1519,7 +1556,6 @@ http_server_free(struct http_server *s)
 	metrics_free(s->metrics);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->wmu);
-	pthread_cond_destroy(&s->wwork);
 	free(s);
 }
 

@@ -7,7 +7,7 @@
 
 /* Writer threads by default: enough writes in flight at once to fill the group
  * commits of a busy office (http_server_writers). */
-#define WEB_WRITERS	16
+#define WEB_WRITERS	64
 
 struct web_options {
 	const char	*data_dir;	/* an initialised data directory */
