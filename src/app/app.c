@@ -689,8 +689,11 @@ app_user_add(struct app *a, const struct app_actor *by, const struct app_user_ne
 	str_copy(u.location_code, sizeof(u.location_code),
 	    nu->location_code ? nu->location_code : "");
 	str_copy(u.language, sizeof(u.language), nu->language ? nu->language : "en");
-	if (crypto_pwhash_str(u.password_hash, nu->password, strlen(nu->password),
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+	app_pwhash_enter();
+	rc = crypto_pwhash_str(u.password_hash, nu->password, strlen(nu->password),
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	app_pwhash_leave();
+	if (rc != 0)
 		return app_fail(err, RC_ENOMEM, "not enough memory to hash the password");
 	u.created_at = u.updated_at = clock_now();
 

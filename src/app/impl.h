@@ -151,6 +151,13 @@ void	audit_note(struct app *a, const struct app_actor *u, const char *action,
 /* Write the notes deferred while a transaction was open; call after it ended. */
 void	audit_flush(struct app *a);
 
+/* Argon2id at libsodium's interactive limits takes 64 MiB for about 0.1 s: wrap each
+ * hash or verification in these, so that at most APP_PWHASH_MAX run at once in the
+ * process however many writer threads sign users in (the others wait). */
+#define APP_PWHASH_MAX	4
+void	app_pwhash_enter(void);
+void	app_pwhash_leave(void);
+
 /* Set err->message (printf-style) and return `rc`. `err` may be NULL. */
 int	app_fail(struct app_error *err, int rc, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
