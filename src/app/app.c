@@ -454,6 +454,12 @@ app_clone(struct app *a, struct app **out, struct app_error *err)
 }
 
 int
+app_groups_writes(const struct app *a)
+{
+	return store_groups_writes(a->store);
+}
+
+int
 app_open(const char *dir, struct app **out, struct app_error *err)
 {
 	char db[PATH_MAX];

@@ -209,6 +209,9 @@ int	app_gen_cases(struct app *a, const char *password, int64_t ncases, uint64_t 
  * closing `a`.
  */
 int	app_clone(struct app *a, struct app **out, struct app_error *err);
+/* 1 when concurrent writes of clones share commits (SQLite: the more writes at once,
+ * the fewer fsyncs), 0 when each commits alone (PostgreSQL). */
+int	app_groups_writes(const struct app *a);
 
 /* Start the background writer that appends read audit rows in batches (one durable
  * commit per batch, at most APP_AUDIT_FLUSH_MS after the read). Without it every

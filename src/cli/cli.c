@@ -1396,9 +1396,9 @@ static const struct cli_command cli_commands[] = {
 	{ "serve", "routecare serve [--data DIR] [--listen ADDR:PORT] [--threads N]\n"
 	  "                [--write-threads N]",
 	  "Serve the JSON API (and the web pages) on ADDR:PORT, 127.0.0.1:8080 by\n"
-	  "default: --threads (the number of CPUs) read requests, --write-threads (64)\n"
-	  "run the writes, whose commits are grouped. SIGTERM or Ctrl-C stops it after\n"
-	  "the requests in flight.",
+	  "default: --threads (the number of CPUs) read requests, --write-threads run\n"
+	  "the writes (64 on SQLite, whose commits they share; 16 on PostgreSQL).\n"
+	  "SIGTERM or Ctrl-C stops it after the requests in flight.",
 	  "data= db= listen= threads= write-threads=", 0, 0, cmd_serve },
 	{ "audit verify", "routecare audit verify [--data DIR]",
 	  "Walk the audit chain and check every row's keyed hash. Exit 1 naming the\n"

@@ -92,7 +92,8 @@ struct store_ops {
 	int (*commit)(struct store *s);
 	int (*rollback)(struct store *s);
 	int (*in_transaction)(struct store *s);
-	/* another handle for another thread; NULL: store_open(path) */
+	/* another handle for another thread; NULL: store_open(path) and no group
+	 * commit (store_groups_writes is 0) */
 	int (*clone)(struct store *s, struct store **out, char *msg, size_t msgsz);
 	int (*bulk)(struct store *s, int on);
 	int (*record_insert)(struct store *s, const struct record_meta *m, const uint8_t

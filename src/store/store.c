@@ -70,6 +70,12 @@ store_clone(struct store *s, struct store **out, char *msg, size_t msgsz)
 	return store_open(store_path(s), out, msg, msgsz);
 }
 
+int
+store_groups_writes(const struct store *s)
+{
+	return s->ops->clone != NULL;
+}
+
 void
 store_record_free(struct store_record *r)
 {

@@ -43,6 +43,8 @@ int	store_schema_version(struct store *s);
  * docs/data.md). On PostgreSQL a clone is a connection of its own.
  */
 int	store_clone(struct store *s, struct store **out, char *msg, size_t msgsz);
+/* 1 when the clones of `s` group their commits (SQLite), 0 when each commits alone. */
+int	store_groups_writes(const struct store *s);
 
 /*
  * Transactions, not nested. store_begin takes the write lock (SQLite: BEGIN IMMEDIATE,

@@ -264,7 +264,8 @@ web_serve(const struct web_options *o)
 		goto fail;
 	}
 	http_server_error_page(srv, page_error);
-	if (http_server_writers(srv, o->writers > 0 ? o->writers : WEB_WRITERS) != 0) {
+	if (http_server_writers(srv, o->writers > 0 ? o->writers : app_groups_writes(app) ?
+	    WEB_WRITERS_GROUPED : WEB_WRITERS) != 0) {
 		fprintf(stderr, "routecare: cannot start the writer threads\n");
 		goto fail;
 	}
