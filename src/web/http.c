@@ -1281,15 +1281,20 @@ http_run(struct http_ctx *c, struct http_response *resp)
 /* ---- writers: unsafe requests off the MHD threads ------------------------------------ */
 
 /* Suspend the connection of `c` and hand it to the writer that went idle last, or
- * queue it when every writer is busy. */
-static void
+ * queue it when every writer is busy. -1 when there are no writers (none started, or
+ * stopping): the caller runs it itself. */
+static int
 http_writers_queue(struct http_server *s, struct http_ctx *c)
 {
 	struct http_writer *w;
 
+	pthread_mutex_lock(&s->wmu);
+	if (s->nwriters == 0 || s->wstop) {
+		pthread_mutex_unlock(&s->wmu);
+		return -1;
+	}
 	c->deferred = 1;
 	MHD_suspend_connection(c->req.conn);
-	pthread_mutex_lock(&s->wmu);
 	if ((w = s->widle) != NULL) {
 		s->widle = w->next_idle;
 		w->job = c;
@@ -1303,6 +1308,7 @@ http_writers_queue(struct http_server *s, struct http_ctx *c)
 		s->wtail = c;
 	}
 	pthread_mutex_unlock(&s->wmu);
+	return 0;
 }
 
 static void *
@@ -1362,9 +1368,8 @@ http_server_writers(struct http_server *s, unsigned n)
 	return 0;
 }
 
-/* Stop the writers once the queue is empty. */
-static void
-http_writers_stop(struct http_server *s)
+void
+http_server_writers_stop(struct http_server *s)
 {
 	size_t i;
 
@@ -1377,8 +1382,10 @@ http_writers_stop(struct http_server *s)
 		pthread_join(s->writers[i].thread, NULL);
 		pthread_cond_destroy(&s->writers[i].wake);
 	}
+	pthread_mutex_lock(&s->wmu);
 	s->nwriters = 0;
 	s->widle = NULL;
+	pthread_mutex_unlock(&s->wmu);
 }
 
 static enum MHD_Result
@@ -1431,10 +1438,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 			return MHD_YES;
 		return http_finish(s, c, &c->deferred_resp);
 	}
-	if (s->nwriters > 0 && http_method_unsafe(c->req.method)) {
-		http_writers_queue(s, c);
+	if (http_method_unsafe(c->req.method) && http_writers_queue(s, c) == 0)
 		return MHD_YES;
-	}
 	http_run(c, &resp);
 	return http_finish(s, c, &resp);
 }
@@ -1547,7 +1552,7 @@ http_server_free(struct http_server *s)
 
 	if (s == NULL)
 		return;
-	http_writers_stop(s);		/* before the handles they use */
+	http_server_writers_stop(s);	/* before the handles they use */
 	for (i = 0; i < s->nclones; i++)
 		app_close(s->clones[i]);
 	free(s->clones);

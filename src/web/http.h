@@ -253,6 +253,10 @@ void	http_server_error_page(struct http_server *s, http_error_page_fn fn);
  * thread.
  */
 int	http_server_writers(struct http_server *s, unsigned n);
+/* Let the writers finish every request queued for them (each connection is resumed
+ * with its answer) and stop. Call before MHD_stop_daemon, which refuses to stop with
+ * a connection still suspended; http_server_free calls it too. */
+void	http_server_writers_stop(struct http_server *s);
 /* Stops the writers, closes the per-thread app handles; call after the daemon has
  * stopped. NULL is fine. */
 void	http_server_free(struct http_server *s);

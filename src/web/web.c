@@ -290,8 +290,10 @@ web_serve(const struct web_options *o)
 	web_drain(srv, d);
 	status = 0;
 fail:
-	if (d != NULL)
+	if (d != NULL) {
+		http_server_writers_stop(srv);	/* no connection left suspended */
 		MHD_stop_daemon(d);
+	}
 	if (audit)
 		app_audit_stop(app);	/* flushes queued read audit rows */
 	http_server_free(srv);		/* worker handles, before their parent */
