@@ -282,14 +282,15 @@ struct sqlite_conn {
  * handle holds `w` from store_begin to store_commit or store_rollback; the others wait
  * for their turn. The handle that hands `w` back while nobody waits for it (the
  * writers that came during the last commit are done), or when the batch holds
- * GROUP_BATCH_MAX writers, commits the batch: one fsync for all. Each store_commit
- * returns once the batch that holds its work has ended: RC_OK when it committed, the
- * error of the commit (nothing of the batch stored) when it did not.
+ * GROUP_BATCH_MAX writers, commits the batch, hands `w` to the next batch and then
+ * syncs the WAL: one fsync for all (group_sync). Each store_commit returns once the
+ * batch that holds its work has ended: RC_OK when it committed and its WAL frames
+ * are on disk, the error (nothing of the batch stored, or not known to be) when not.
  */
 #define GROUP_BATCH_MAX		256
 #define SQLITE_CACHE_KIB	8192	/* page cache of a handle's own connection */
 /* `w` writes for every thread: the pages of the blind index it touches stay cached,
- * and checkpoints come every 16 MB of WAL rather than 4 MB, so that the hot pages
+ * and checkpoints come every 64 MB of WAL rather than 4 MB, so that the hot pages
  * (the ends of the record, history and audit trees) are copied back less often */
 #define GROUP_CACHE_KIB		(32 * 1024)
 #define GROUP_CHECKPOINT_PAGES	16384
