@@ -226,9 +226,11 @@ app_user_update(struct app *a, const struct app_actor *u, const char *id,
 			    "characters", APP_PASSWORD_MIN);
 			goto fail;
 		}
-		if (crypto_pwhash_str(su.password_hash, v, strlen(v),
-		    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-		    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+		app_pwhash_enter();
+		rc = crypto_pwhash_str(su.password_hash, v, strlen(v),
+		    crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+		app_pwhash_leave();
+		if (rc != 0) {
 			rc = app_fail(err, RC_ENOMEM, "not enough memory to hash the password");
 			goto fail;
 		}

@@ -458,12 +458,19 @@ app_clone(struct app *a, struct app **out, struct app_error *err)
 	c->is_clone = 1;
 	c->ndeferred = 0;	/* never share pending notes */
 	c->store = NULL;
-	if ((rc = store_open(store_path(a->store), &c->store, msg, sizeof(msg))) != RC_OK) {
+	/* on SQLite the clones' writes join one group commit (store_clone) */
+	if ((rc = store_clone(a->store, &c->store, msg, sizeof(msg))) != RC_OK) {
 		free(c);
 		return app_fail(err, rc, "%s", msg);
 	}
 	*out = c;
 	return RC_OK;
+}
+
+int
+app_groups_writes(const struct app *a)
+{
+	return store_groups_writes(a->store);
 }
 
 int
@@ -702,8 +709,11 @@ app_user_add(struct app *a, const struct app_actor *by, const struct app_user_ne
 	str_copy(u.location_code, sizeof(u.location_code),
 	    nu->location_code ? nu->location_code : "");
 	str_copy(u.language, sizeof(u.language), nu->language ? nu->language : "en");
-	if (crypto_pwhash_str(u.password_hash, nu->password, strlen(nu->password),
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+	app_pwhash_enter();
+	rc = crypto_pwhash_str(u.password_hash, nu->password, strlen(nu->password),
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	app_pwhash_leave();
+	if (rc != 0)
 		return app_fail(err, RC_ENOMEM, "not enough memory to hash the password");
 	u.created_at = u.updated_at = clock_now();
 

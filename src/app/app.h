@@ -204,9 +204,14 @@ int	app_gen_cases(struct app *a, const char *password, int64_t ncases, uint64_t 
 
 /*
  * A handle for another thread: shares keys, configuration and the audit writer of `a`,
- * with its own database connection. Close it with app_close() before closing `a`.
+ * with its own database connection for reads; on SQLite its writes join the group
+ * commit of `a` and its other clones (store_clone). Close it with app_close() before
+ * closing `a`.
  */
 int	app_clone(struct app *a, struct app **out, struct app_error *err);
+/* 1 when concurrent writes of clones share commits (SQLite: the more writes at once,
+ * the fewer fsyncs), 0 when each commits alone (PostgreSQL). */
+int	app_groups_writes(const struct app *a);
 
 /*
  * A request that reads: its reads between these see one state of the database and

@@ -292,7 +292,8 @@ app_audit_start(struct app *a, struct app_error *err)
 	pthread_cond_init(&q->work, NULL);
 	pthread_cond_init(&q->space, NULL);
 	q->vault = a->vault;
-	if ((rc = store_open(store_path(a->store), &q->store, msg, sizeof(msg))) != RC_OK) {
+	/* in the requests' write group: one chain, appended on one connection */
+	if ((rc = store_clone(a->store, &q->store, msg, sizeof(msg))) != RC_OK) {
 		rc = app_fail(err, rc, "%s", msg);
 		goto fail;
 	}

@@ -23,6 +23,30 @@
 #define TOKEN_BYTES		32
 #define TOUCH_EVERY		60	/* seconds between idle-timer refreshes */
 
+/* Password hashing in progress in this process, at most APP_PWHASH_MAX at once. */
+static pthread_mutex_t pwhash_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pwhash_cv = PTHREAD_COND_INITIALIZER;
+static int pwhash_busy;
+
+void
+app_pwhash_enter(void)
+{
+	pthread_mutex_lock(&pwhash_mu);
+	while (pwhash_busy >= APP_PWHASH_MAX)
+		pthread_cond_wait(&pwhash_cv, &pwhash_mu);
+	pwhash_busy++;
+	pthread_mutex_unlock(&pwhash_mu);
+}
+
+void
+app_pwhash_leave(void)
+{
+	pthread_mutex_lock(&pwhash_mu);
+	pwhash_busy--;
+	pthread_cond_signal(&pwhash_cv);
+	pthread_mutex_unlock(&pwhash_mu);
+}
+
 /* A hash to verify against when the username is unknown, so that the answer takes
  * as long as for a known user. Made once. */
 static char dummy_hash[crypto_pwhash_STRBYTES];
@@ -107,9 +131,11 @@ app_login(struct app *a, const char *username, const char *password,
 
 	rc = store_user_get_by_name(a->store, username, &u);
 	if (rc == RC_ENOTFOUND) {
+		app_pwhash_enter();
 		pthread_once(&dummy_once, dummy_make);
 		if (crypto_pwhash_str_verify(dummy_hash, password, strlen(password)) == 0)
 			log_error("auth: a password matched the random dummy hash");
+		app_pwhash_leave();
 		audit_note(a, NULL, "login.failed", NULL, NULL, "unknown user");
 		return app_fail(err, RC_EAUTH, "wrong username or password");
 	}
@@ -124,7 +150,9 @@ app_login(struct app *a, const char *username, const char *password,
 		    "locked for %lld more seconds", (long long)out->retry_after);
 	}
 	/* the slow check runs outside any transaction */
+	app_pwhash_enter();
 	ok = crypto_pwhash_str_verify(u.password_hash, password, strlen(password)) == 0;
+	app_pwhash_leave();
 	sodium_memzero(u.password_hash, sizeof(u.password_hash));
 
 	if ((rc = store_begin(a->store)) != RC_OK)
@@ -293,14 +321,18 @@ app_password_change(struct app *a, const struct app_actor *u, const char *old_pa
 		    APP_PASSWORD_MIN);
 	if ((rc = store_user_get(a->store, u->pu.id, &su)) != RC_OK)
 		return app_fail(err, rc, "cannot read your account");
+	app_pwhash_enter();
 	if (crypto_pwhash_str_verify(su.password_hash, old_password,
 	    strlen(old_password)) != 0) {
+		app_pwhash_leave();
 		sodium_memzero(su.password_hash, sizeof(su.password_hash));
 		audit_note(a, u, "password.change", NULL, NULL, "wrong old password");
 		return app_fail(err, RC_EAUTH, "old_password is wrong");
 	}
-	if (crypto_pwhash_str(hash, new_password, strlen(new_password),
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+	rc = crypto_pwhash_str(hash, new_password, strlen(new_password),
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	app_pwhash_leave();
+	if (rc != 0)
 		return app_fail(err, RC_ENOMEM, "not enough memory to hash the password");
 	if ((rc = store_begin(a->store)) != RC_OK)
 		goto out;

@@ -128,10 +128,11 @@ json_t	*app_rec_view(struct app *a, const struct app_actor *u, const struct app_
  * After a record of any kind was saved and committed by app_record_create or
  * app_record_update (not inside a caller's batch transaction): when it is a case or a
  * tracing request, look for its likely matches through the blind index and write a
- * task document for each new one (see app.h, "tracing"). Runs as the system: failures
- * are logged, never the caller's.
+ * task document for each new one (see app.h, "tracing"). `data` is the body just
+ * saved (borrowed), or NULL to read it back. Runs as the system: failures are logged,
+ * never the caller's.
  */
-void	app_match_saved(struct app *a, const struct record_meta *m);
+void	app_match_saved(struct app *a, const struct record_meta *m, const json_t *data);
 
 /* The tracing request that holds trace `trace_id` (a UUID), from the "trace" index
  * documents: `request_id` (ID_SIZE). RC_ENOTFOUND. */
@@ -151,6 +152,13 @@ void	audit_note(struct app *a, const struct app_actor *u, const char *action,
 	    const char *record_id, const json_t *fields, const char *outcome);
 /* Write the notes deferred while a transaction was open; call after it ended. */
 void	audit_flush(struct app *a);
+
+/* Argon2id at libsodium's interactive limits takes 64 MiB for about 0.1 s: wrap each
+ * hash or verification in these, so that at most APP_PWHASH_MAX run at once in the
+ * process however many writer threads sign users in (the others wait). */
+#define APP_PWHASH_MAX	4
+void	app_pwhash_enter(void);
+void	app_pwhash_leave(void);
 
 /* Set err->message (printf-style) and return `rc`. `err` may be NULL. */
 int	app_fail(struct app_error *err, int rc, const char *fmt, ...)

@@ -1537,25 +1537,32 @@ match_saved_request(struct app *a, const struct store_record *r, const json_t *r
 }
 
 void
-app_match_saved(struct app *a, const struct record_meta *m)
+app_match_saved(struct app *a, const struct record_meta *m, const json_t *data)
 {
 	struct store_record r = { 0 };
 	struct app_error err = { 0 };
 	struct pending *p = NULL;
 	char today[DATE_SIZE];
-	json_t *body = NULL;
+	json_t *read = NULL;
+	const json_t *body = data;
 	size_t i;
 	int rc, is_case = strcmp(m->type, "case") == 0;
 
 	if (!is_case && strcmp(m->type, "tracing_request") != 0)
 		return;
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
+	if (body != NULL) {
+		r.m = *m;	/* the caller's copy of what it saved */
+	} else {
+		if ((rc = store_record_get(a->store, m->type, m->id, &r)) != RC_OK ||
+		    (rc = match_open(a, &r, &read, &err)) != RC_OK)
+			goto out;
+		body = read;
+	}
+	if ((p = malloc(sizeof(*p))) == NULL) {
 		rc = RC_ENOMEM;
 		goto out;
 	}
-	if ((rc = store_record_get(a->store, m->type, m->id, &r)) != RC_OK ||
-	    (rc = match_open(a, &r, &body, &err)) != RC_OK)
-		goto out;
+	p->n = 0;
 	app_today(today);
 	rc = is_case ? match_saved_case(a, &r, body, today, p) :
 	    match_saved_request(a, &r, body, today, p);
@@ -1565,7 +1572,12 @@ app_match_saved(struct app *a, const struct record_meta *m)
 		    m->id, rc_name(rc));
 		p->n = 0;
 	}
-	/* what was found, in one short transaction */
+	/* what was found, in one short transaction; a case that matched nothing
+	 * writes nothing (and does not wait for a commit) */
+	if (is_case && p->n == 0) {
+		rc = RC_OK;	/* a failed match was logged above */
+		goto out;
+	}
 	if ((rc = store_begin(a->store)) != RC_OK)
 		goto out;
 	if (!is_case)
@@ -1582,7 +1594,7 @@ out:
 		log_error("matching after saving %s %s: %s", app_kind_noun(m->type), m->id,
 		    rc_name(rc));
 	free(p);
-	json_decref(body);
+	json_decref(read);
 	store_record_free(&r);
 }
 

@@ -410,26 +410,27 @@ rec_history_meta(json_t *fields, json_t *changes, const char *name, const char *
 	return RC_OK;
 }
 
-/* Append a sealed history entry (who, when, which fields changed and how, the stage
- * and status among them when they moved from `was`, NULL on create) and the audit
- * row (field ids only), in the caller's transaction. */
+/* The sealed history entry of a save (who, when, which fields changed and how, the
+ * stage and status among them when they moved from `was`, NULL on create) into `h`
+ * (h->body malloc'd: the caller frees it) and the ids of the changed fields into
+ * `*fields` (the caller decrefs). No database access: a create seals it before its
+ * transaction begins. */
 static int
-rec_history_append(struct app *a, const struct vault_dk *dk,
-    const struct record_meta *was, const struct record_meta *m,
-    const struct app_actor *u, const char *action, const char *audit_action,
-    const json_t *before, const json_t *after)
+rec_history_seal(const struct vault_dk *dk, const struct record_meta *was,
+    const struct record_meta *m, const struct app_actor *u, const char *action,
+    const json_t *before, const json_t *after, struct store_history *h, json_t **fields)
 {
-	struct store_history h = { 0 };
-	json_t *entry = NULL, *fields, *changes, *f;
+	json_t *entry = NULL, *changes, *f;
 	char hist[APP_ACTION_MAX];
 	size_t i;
 	int rc = RC_ENOMEM;
 
-	if ((fields = record_changed_fields(before, after)) == NULL)
+	memset(h, 0, sizeof(*h));
+	if ((*fields = record_changed_fields(before, after)) == NULL)
 		return RC_ENOMEM;
 	if ((changes = json_object()) == NULL)
 		goto out;
-	json_array_foreach(fields, i, f) {
+	json_array_foreach(*fields, i, f) {
 		const char *k = json_string_value(f);
 		json_t *from = before ? json_object_get(before, k) : NULL;
 		json_t *to = json_object_get(after, k);
@@ -438,29 +439,61 @@ rec_history_append(struct app *a, const struct vault_dk *dk,
 		    "to", to));
 	}
 	if (was != NULL &&
-	    (rec_history_meta(fields, changes, "workflow", was->workflow, m->workflow) !=
-	    RC_OK || rec_history_meta(fields, changes, "status", was->status, m->status) !=
-	    RC_OK))
+	    (rec_history_meta(*fields, changes, "workflow", was->workflow, m->workflow) !=
+	    RC_OK || rec_history_meta(*fields, changes, "status", was->status,
+	    m->status) != RC_OK)) {
+		json_decref(changes);
 		goto out;
-	entry = json_pack("{s:s, s:O, s:o}", "action", action, "fields", fields,
+	}
+	entry = json_pack("{s:s, s:O, s:o}", "action", action, "fields", *fields,
 	    "changes", changes);
 	if (entry == NULL)
 		goto out;
-	str_copy(h.record_id, sizeof(h.record_id), m->id);
-	h.rev = m->rev;
-	h.at = m->updated_at;
-	str_copy(h.user_id, sizeof(h.user_id), u->pu.id);
-	str_copy(h.action, sizeof(h.action), action);
-	if ((rc = rec_seal_json(dk, m->id, khist(m->type, hist), m->rev, entry, &h.body,
-	    &h.body_len)) != RC_OK)
-		goto out;
-	if ((rc = store_history_append(a->store, &h)) != RC_OK)
-		goto out;
-	/* the audit row, in the same transaction: field ids, never values */
-	rc = audit_write(a, u, audit_action, m->id, fields, "ok");
+	str_copy(h->record_id, sizeof(h->record_id), m->id);
+	h->rev = m->rev;
+	h->at = m->updated_at;
+	str_copy(h->user_id, sizeof(h->user_id), u->pu.id);
+	str_copy(h->action, sizeof(h->action), action);
+	rc = rec_seal_json(dk, m->id, khist(m->type, hist), m->rev, entry, &h->body,
+	    &h->body_len);
 out:
-	free(h.body);
 	json_decref(entry);
+	if (rc != RC_OK) {
+		json_decref(*fields);
+		*fields = NULL;
+	}
+	return rc;
+}
+
+/* Append a sealed history entry and the audit row (field ids only), in the caller's
+ * transaction. */
+static int
+rec_history_store(struct app *a, const struct app_actor *u, const struct record_meta *m,
+    const char *audit_action, const struct store_history *h, const json_t *fields)
+{
+	int rc;
+
+	if ((rc = store_history_append(a->store, h)) != RC_OK)
+		return rc;
+	/* the audit row, in the same transaction: field ids, never values */
+	return audit_write(a, u, audit_action, m->id, fields, "ok");
+}
+
+/* Both, for a save inside the caller's transaction. */
+static int
+rec_history_append(struct app *a, const struct vault_dk *dk,
+    const struct record_meta *was, const struct record_meta *m,
+    const struct app_actor *u, const char *action, const char *audit_action,
+    const json_t *before, const json_t *after)
+{
+	struct store_history h;
+	json_t *fields = NULL;
+	int rc;
+
+	if ((rc = rec_history_seal(dk, was, m, u, action, before, after, &h, &fields)) ==
+	    RC_OK)
+		rc = rec_history_store(a, u, m, audit_action, &h, fields);
+	free(h.body);
 	json_decref(fields);
 	return rc;
 }
@@ -510,11 +543,12 @@ app_record_create(struct app *a, const struct app_actor *u, const char *type,
 	const struct app_kind *k;
 	struct record_meta m = { 0 };
 	struct keyset ks = { 0 };
+	struct store_history hist = { 0 };
 	struct vault_dk dk;
 	uint8_t wrapped[VAULT_WRAPPED_BYTES], *body = NULL;
 	size_t body_len = 0;
 	char today[DATE_SIZE], act[APP_ACTION_MAX];
-	json_t *copy = NULL;
+	json_t *copy = NULL, *hist_fields = NULL;
 	int rc, tries, own_txn = 0;
 
 	*out = NULL;
@@ -564,6 +598,11 @@ app_record_create(struct app *a, const struct app_actor *u, const char *type,
 	if ((rc = rec_seal_json(&dk, m.id, m.type, m.rev, copy, &body, &body_len)) !=
 	    RC_OK)
 		goto out;
+	/* everything but the writes is done before the transaction: on SQLite it takes
+	 * a turn on the one write connection that every writer shares */
+	if ((rc = rec_history_seal(&dk, NULL, &m, u, "create", NULL, copy, &hist,
+	    &hist_fields)) != RC_OK)
+		goto out;
 
 	/* inside a caller's transaction (batch loads) the caller commits */
 	own_txn = !store_in_transaction(a->store);
@@ -582,7 +621,7 @@ app_record_create(struct app *a, const struct app_actor *u, const char *type,
 		rc = store_record_keys_set(a->store, m.id,
 		    (const uint8_t (*)[STORE_BLIND_BYTES])ks.k, ks.n);
 	if (rc == RC_OK)
-		rc = rec_history_append(a, &dk, NULL, &m, u, "create", act, NULL, copy);
+		rc = rec_history_store(a, u, &m, act, &hist, hist_fields);
 	if (rc == RC_OK && k->saved != NULL)
 		rc = k->saved(a, &m, copy);
 	if (rc == RC_OK && own_txn)
@@ -596,10 +635,12 @@ app_record_create(struct app *a, const struct app_actor *u, const char *type,
 	if ((*out = rec_ref(&m)) == NULL)
 		rc = RC_ENOMEM;
 	if (own_txn)
-		app_match_saved(a, &m);		/* new likely matches become tasks */
+		app_match_saved(a, &m, copy);	/* new likely matches become tasks */
 out:
 	vault_dk_wipe(&dk);
 	free(body);
+	free(hist.body);
+	json_decref(hist_fields);
 	free(ks.k);
 	json_decref(copy);
 	return rc;
@@ -880,7 +921,7 @@ app_record_update(struct app *a, const struct app_actor *u, const char *type,
 		rc = app_fail(err, rc, "cannot store the %s", k->noun);
 	}
 	if (rc == RC_OK)
-		app_match_saved(a, &m);		/* new likely matches become tasks */
+		app_match_saved(a, &m, after);	/* new likely matches become tasks */
 out:
 	if (rc != RC_OK)
 		store_rollback(a->store);

@@ -13,6 +13,9 @@ enum stmt {
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
 	STMT_SCHEMA_VERSION,
 	STMT_MIGRATION_DONE,
 	STMT_RECORD_INSERT,
@@ -93,6 +96,9 @@ struct store_ops {
 	int (*in_transaction)(struct store *s);
 	int (*read_begin)(struct store *s);	/* NULL: nothing to do */
 	int (*read_end)(struct store *s);
+	/* another handle for another thread; NULL: store_open(path) and no group
+	 * commit (store_groups_writes is 0) */
+	int (*clone)(struct store *s, struct store **out, char *msg, size_t msgsz);
 	int (*bulk)(struct store *s, int on);
 	int (*record_insert)(struct store *s, const struct record_meta *m, const uint8_t
 	    *dk, size_t dk_len, const uint8_t *body, size_t body_len);
@@ -186,6 +192,10 @@ struct store_ops {
 /* Every backend's handle starts with this. */
 struct store {
 	const struct store_ops	*ops;
+	/* 1: its transactions join a group commit (SQLite clones): a write outside a
+	 * transaction must take one (store.c does) rather than autocommit on a
+	 * connection of its own, which would wait for the group's write lock */
+	int			 grouped;
 };
 
 int	sqlite_store_open(const char *path, struct store **out, char *msg, size_t msgsz);
@@ -197,6 +207,12 @@ const char *pg_store_sql(int id);
 /* How many migrations each backend has (they must agree). */
 int	sqlite_store_migration_count(void);
 int	pg_store_migration_count(void);
+
+/* The group commit of SQLite handle `s` so far (tests, diagnostics): batches
+ * committed, writers committed in them, handles waiting for the write connection
+ * now. RC_ENOTFOUND when `s` is in no group (never cloned, or not SQLite). */
+int	sqlite_store_group_stats(struct store *s, uint64_t *batches, uint64_t *writes,
+	    size_t *queued);
 
 /* Apply the migrations not yet applied up to `version` only (tests: an old schema). */
 int	store_migrate_upto(struct store *s, int version);

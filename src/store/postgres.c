@@ -55,6 +55,10 @@ static const char *const pg_sql[STMT__MAX] = {
 	[STMT_WRITE_LOCK] = "SELECT pg_advisory_xact_lock(23188606072120677)",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
+	/* used by SQLite's group commit only; kept so that both tables stay whole */
+	[STMT_SAVEPOINT] = "SAVEPOINT w",
+	[STMT_RELEASE] = "RELEASE SAVEPOINT w",
+	[STMT_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT w",
 	[STMT_SCHEMA_VERSION] = "SELECT coalesce(max(version), -1) FROM schema_migrations",
 	[STMT_MIGRATION_DONE] =
 	    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",

@@ -1,15 +1,22 @@
 /*
  * sqlite.c — store.h on an embedded SQLite file.
  *
- * WAL with synchronous=FULL: a commit that returned is on disk. Statements come from
- * one table indexed by enum stmt and are prepared once per handle. Only the list and
+ * WAL: a commit that returned is on disk (synchronous=FULL; in a write group the
+ * group syncs the WAL itself before any member's commit returns, see struct
+ * sqlite_group and docs/data.md). Statements come from one table indexed by enum stmt
+ * and are prepared once per connection. Only the list and
  * count queries are composed, and only from the literal fragments in this file (group
  * columns from group_sql[]); every value is bound.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -40,6 +47,10 @@ static const char *const sqlite_sql[STMT__MAX] = {
 	[STMT_WRITE_LOCK] = "SELECT 1",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
+	/* a grouped handle's transaction inside the batch (see struct sqlite_group) */
+	[STMT_SAVEPOINT] = "SAVEPOINT w",
+	[STMT_RELEASE] = "RELEASE w",
+	[STMT_ROLLBACK_TO] = "ROLLBACK TO w",
 	[STMT_SCHEMA_VERSION] = "SELECT coalesce(max(version), -1) FROM schema_migrations",
 	[STMT_MIGRATION_DONE] =
 	    "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
@@ -253,14 +264,12 @@ static const char *const sqlite_migrations[] = {
 
 #define MIGRATION_COUNT (sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]))
 
-/* The SQLite handle behind a struct store. */
+/* The SQLite handle behind a struct store, and the connection it runs on now. */
 #define S(s) ((struct sqlite_store *)(s))
+#define C(s) (S(s)->c)
 
 static const struct store_ops sqlite_ops;
 static void	sqlite_store_close(struct store *);
-static int	sqlite_store_begin(struct store *);
-static int	sqlite_store_commit(struct store *);
-static int	sqlite_store_rollback(struct store *);
 
 #define DYN_MAX	16	/* composed statements kept prepared per connection */
 
@@ -273,9 +282,8 @@ struct dyn_stmt {
 	int		 busy;		/* handed out and not yet given back */
 };
 
-struct sqlite_store {
-	struct store	 base;		/* first: store.c sees this */
-	char		 path[4096];
+/* One connection and the statements prepared on it. */
+struct sqlite_conn {
 	sqlite3		*db;
 	sqlite3_stmt	*st[STMT__MAX];
 	struct dyn_stmt	 dyn[DYN_MAX];
@@ -284,7 +292,65 @@ struct sqlite_store {
 	int		 snap;		/* a read snapshot is open (not a write) */
 };
 
-static void	snap_leave(struct store *s, sqlite3_stmt *st);
+/*
+ * Group commit. A handle and the handles cloned from it (store_clone: one a thread)
+ * share one write connection, `w`. Every transaction of every handle of the group runs
+ * on `w`, inside its own SAVEPOINT of one batch transaction (BEGIN IMMEDIATE): reads
+ * inside a write see the batch's rows, a rollback undoes that handle's work alone. A
+ * handle holds `w` from store_begin to store_commit or store_rollback; the others wait
+ * for their turn. The handle that hands `w` back while nobody waits for it (the
+ * writers that came during the last commit are done), or when the batch holds
+ * GROUP_BATCH_MAX writers, commits the batch, hands `w` to the next batch and then
+ * syncs the WAL: one fsync for all (group_sync). Each store_commit returns once the
+ * batch that holds its work has ended: RC_OK when it committed and its WAL frames
+ * are on disk, the error (nothing of the batch stored, or not known to be) when not.
+ */
+#define GROUP_BATCH_MAX		256
+#define SQLITE_CACHE_KIB	8192	/* page cache of a handle's own connection */
+/* `w` writes for every thread: the pages of the blind index it touches stay cached,
+ * and checkpoints come every 64 MB of WAL rather than 4 MB, so that the hot pages
+ * (the ends of the record, history and audit trees) are copied back less often */
+#define GROUP_CACHE_KIB		(32 * 1024)
+#define GROUP_CHECKPOINT_PAGES	16384
+
+struct group_waiter {
+	struct group_waiter	*next;
+	pthread_cond_t		 cv;	/* signalled when done: one wake-up, its own */
+	int			 done;	/* the batch ended */
+	int			 rc;	/* how */
+};
+
+struct sqlite_group {
+	pthread_mutex_t		 mu;	/* guards what follows but `w` */
+	pthread_cond_t		 turn;	/* `w` was handed back */
+	pthread_cond_t		 sync_done;	/* a WAL sync ended */
+	struct sqlite_conn	 w;	/* used only by the handle that holds it */
+	int			 refs;	/* handles in the group */
+	int			 held;	/* a handle holds `w` (writing or committing) */
+	size_t			 queued;	/* handles waiting for `w` */
+	int			 open;	/* the batch transaction is open on `w` */
+	size_t			 members;	/* writers whose work the open batch holds */
+	struct group_waiter	*waiters;	/* theirs */
+	uint64_t		 committed;	/* number of the last batch committed */
+	uint64_t		 synced;	/* the last one whose WAL frames are on disk */
+	int			 syncing;	/* a thread runs group_wal_sync */
+	int			 sync_failed;	/* a sync failed: no batch is durable now */
+	char			 wal_path[4100];
+	int			 wal_fd;	/* ours, for fdatasync; -1: not open yet */
+	uint64_t		 batches;	/* batches committed */
+	uint64_t		 writes;	/* writers committed in them */
+};
+
+struct sqlite_store {
+	struct store		 base;		/* first: store.c sees this */
+	char			 path[4096];
+	struct sqlite_conn	 own;		/* reads outside a transaction */
+	struct sqlite_conn	*c;		/* &own, or the group's `w` in a transaction */
+	struct sqlite_group	*g;		/* NULL until the handle is first cloned */
+	int			 in_txn;	/* grouped: a savepoint of ours is open on `w` */
+};
+
+static void	snap_leave(struct sqlite_conn *c, sqlite3_stmt *st);
 
 /* A composed statement handed out by dyn_prepare(): give it back with dyn_done(). */
 struct dyn_use {
@@ -311,24 +377,48 @@ rc_from_sqlite(sqlite3 *db, int src)
 	}
 }
 
-/* The prepared statement `id`, reset and cleared; NULL on failure (logged). */
+/* The prepared statement `id` on connection `c`, reset and cleared; NULL on failure
+ * (logged). */
 static sqlite3_stmt *
-stmt(struct store *s, enum stmt id)
+conn_stmt(struct sqlite_conn *c, enum stmt id)
 {
-	sqlite3_stmt *st = S(s)->st[id];
+	sqlite3_stmt *st = c->st[id];
 
 	if (st == NULL) {
-		if (sqlite3_prepare_v3(S(s)->db, sqlite_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+		if (sqlite3_prepare_v3(c->db, sqlite_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 		    &st, NULL) != SQLITE_OK) {
-			log_error("sqlite: prepare %d: %s", (int)id, sqlite3_errmsg(S(s)->db));
+			log_error("sqlite: prepare %d: %s", (int)id, sqlite3_errmsg(c->db));
 			return NULL;
 		}
-		S(s)->st[id] = st;
+		c->st[id] = st;
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	snap_leave(s, st);
+	snap_leave(c, st);
 	return st;
+}
+
+/* Run statement `id`, which returns no rows, on connection `c`. */
+static int
+conn_exec(struct sqlite_conn *c, enum stmt id)
+{
+	sqlite3_stmt *st = conn_stmt(c, id);
+	int src;
+
+	if (st == NULL)
+		return RC_EIO;
+	src = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (src == SQLITE_DONE || src == SQLITE_ROW)
+		return RC_OK;
+	return rc_from_sqlite(c->db, src);
+}
+
+/* The prepared statement `id` on the handle's current connection. */
+static sqlite3_stmt *
+stmt(struct store *s, enum stmt id)
+{
+	return conn_stmt(C(s), id);
 }
 
 static int
@@ -352,15 +442,13 @@ step_done(struct store *s, sqlite3_stmt *st)
 	sqlite3_reset(st);
 	if (src == SQLITE_DONE || src == SQLITE_ROW)
 		return RC_OK;
-	return rc_from_sqlite(S(s)->db, src);
+	return rc_from_sqlite(C(s)->db, src);
 }
 
 static int
 exec_id(struct store *s, enum stmt id)
 {
-	sqlite3_stmt *st = stmt(s, id);
-
-	return st == NULL ? RC_EIO : step_done(s, st);
+	return conn_exec(C(s), id);
 }
 
 /* Copy a text column; -1 (and a warning) when it did not fit. */
@@ -395,8 +483,10 @@ col_blob(sqlite3_stmt *st, int i, uint8_t **p, size_t *n)
 
 /* ---- open, migrate, transactions --------------------------------------------- */
 
-int
-sqlite_store_open(const char *path, struct store **out, char *msg, size_t msgsz)
+/* Open connection `c` on `path`: WAL, durable commits, `cache_kib` of page cache. */
+static int
+conn_open(struct sqlite_conn *c, const char *path, int cache_kib, char *msg,
+    size_t msgsz)
 {
 	static const char pragmas[] =
 	    "PRAGMA journal_mode = WAL;"
@@ -404,44 +494,88 @@ sqlite_store_open(const char *path, struct store **out, char *msg, size_t msgsz)
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA secure_delete = ON;"
 	    "PRAGMA temp_store = MEMORY;"
-	    /* the blind index outgrows SQLite's 2 MB default early; store_bulk() more */
-	    "PRAGMA cache_size = -8192;"
 	    /* reads of the database file through a mapping, not a pread(2) a page:
 	     * every commit by another connection (the audit writer's, every few ms)
 	     * empties a connection's page cache, so a server re-reads pages all the
 	     * time; capped by SQLite (SQLITE_MAX_MMAP_SIZE, 2 GB on Debian) */
 	    "PRAGMA mmap_size = 1099511627776;";
-	struct sqlite_store *s;
+	char cache[64];
 	int src;
+
+	memset(c, 0, sizeof(*c));
+	src = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (src != SQLITE_OK) {
+		snprintf(msg, msgsz, "cannot open database %s: %s", path,
+		    c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(src));
+		return RC_EIO;
+	}
+	sqlite3_busy_timeout(c->db, 10000);
+	sqlite3_extended_result_codes(c->db, 1);
+	snprintf(cache, sizeof(cache), "PRAGMA cache_size = -%d;", cache_kib);
+	if (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(c->db, cache, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(msg, msgsz, "cannot configure database %s: %s", path,
+		    sqlite3_errmsg(c->db));
+		return RC_EIO;
+	}
+	return RC_OK;
+}
+
+static void
+conn_close(struct sqlite_conn *c)
+{
+	size_t i;
+
+	for (i = 0; i < STMT__MAX; i++)
+		sqlite3_finalize(c->st[i]);
+	for (i = 0; i < DYN_MAX; i++) {
+		sqlite3_finalize(c->dyn[i].st);
+		free(c->dyn[i].sql);
+	}
+	sqlite3_finalize(c->snap_begin);
+	sqlite3_close(c->db);
+	memset(c, 0, sizeof(*c));
+}
+
+/* A handle on `path` with a connection of its own. */
+static int
+sqlite_handle_new(const char *path, struct sqlite_store **out, char *msg, size_t msgsz)
+{
+	struct sqlite_store *s;
+	int rc;
 
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return RC_ENOMEM;
 	s->base.ops = &sqlite_ops;
+	s->c = &s->own;
 	if (str_copy(s->path, sizeof(s->path), path) != 0) {
 		snprintf(msg, msgsz, "database path too long");
 		free(s);
 		return RC_EINVALID;
 	}
-	src = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX, NULL);
-	if (src != SQLITE_OK) {
-		snprintf(msg, msgsz, "cannot open database %s: %s", path,
-		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(src));
-		goto fail;
+	/* the blind index outgrows SQLite's 2 MB default early; store_bulk() more */
+	if ((rc = conn_open(&s->own, path, SQLITE_CACHE_KIB, msg, msgsz)) != RC_OK) {
+		conn_close(&s->own);
+		free(s);
+		return rc;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
-	sqlite3_extended_result_codes(s->db, 1);
-	if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(msg, msgsz, "cannot configure database %s: %s", path,
-		    sqlite3_errmsg(s->db));
-		goto fail;
-	}
+	*out = s;
+	return RC_OK;
+}
+
+int
+sqlite_store_open(const char *path, struct store **out, char *msg, size_t msgsz)
+{
+	struct sqlite_store *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = sqlite_handle_new(path, &s, msg, msgsz)) != RC_OK)
+		return rc;
 	*out = &s->base;
 	return RC_OK;
-fail:
-	sqlite_store_close(&s->base);
-	return RC_EIO;
 }
 
 /* The statement for composed SQL `sql`: the kept one when it is free, else a new one
@@ -449,7 +583,7 @@ fail:
 static int
 dyn_prepare(struct store *s, const char *sql, struct dyn_use *u)
 {
-	struct dyn_stmt *d = S(s)->dyn, *slot = NULL;
+	struct dyn_stmt *d = C(s)->dyn, *slot = NULL;
 	size_t i;
 
 	u->st = NULL;
@@ -459,10 +593,10 @@ dyn_prepare(struct store *s, const char *sql, struct dyn_use *u)
 			if (d[i].busy)
 				break;		/* a nested use: prepare another below */
 			d[i].busy = 1;
-			d[i].used = ++S(s)->dyn_clock;
+			d[i].used = ++C(s)->dyn_clock;
 			u->st = d[i].st;
 			u->slot = &d[i];
-			snap_leave(s, u->st);
+			snap_leave(C(s), u->st);
 			return RC_OK;
 		}
 	if (i == DYN_MAX)
@@ -476,10 +610,10 @@ dyn_prepare(struct store *s, const char *sql, struct dyn_use *u)
 			if (slot == NULL || d[i].used < slot->used)
 				slot = &d[i];
 		}
-	if (sqlite3_prepare_v3(S(s)->db, sql, -1, slot != NULL ?
+	if (sqlite3_prepare_v3(C(s)->db, sql, -1, slot != NULL ?
 	    SQLITE_PREPARE_PERSISTENT : 0, &u->st, NULL) != SQLITE_OK)
-		return rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
-	snap_leave(s, u->st);
+		return rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
+	snap_leave(C(s), u->st);
 	if (slot != NULL) {
 		char *copy = strdup(sql);
 
@@ -490,7 +624,7 @@ dyn_prepare(struct store *s, const char *sql, struct dyn_use *u)
 		slot->sql = copy;
 		slot->st = u->st;
 		slot->busy = 1;
-		slot->used = ++S(s)->dyn_clock;
+		slot->used = ++C(s)->dyn_clock;
 		u->slot = slot;
 	}
 	return RC_OK;
@@ -511,21 +645,37 @@ dyn_done(struct dyn_use *u)
 	u->slot = NULL;
 }
 
+static void	group_release(struct sqlite_group *g);
+static int	sqlite_store_rollback(struct store *s);
+
 static void
 sqlite_store_close(struct store *s)
 {
-	size_t i;
+	struct sqlite_group *g;
+	int last;
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < STMT__MAX; i++)
-		sqlite3_finalize(S(s)->st[i]);
-	for (i = 0; i < DYN_MAX; i++) {
-		sqlite3_finalize(S(s)->dyn[i].st);
-		free(S(s)->dyn[i].sql);
+	if ((g = S(s)->g) != NULL) {
+		sqlite_store_rollback(s);	/* hands `w` back if it held it */
+		pthread_mutex_lock(&g->mu);
+		last = --g->refs == 0;
+		pthread_mutex_unlock(&g->mu);
+		if (last) {
+			if (g->batches > 0)
+				log_info("sqlite: group commit: %llu writes in %llu batches",
+				    (unsigned long long)g->writes,
+				    (unsigned long long)g->batches);
+			conn_close(&g->w);
+			if (g->wal_fd >= 0)
+				close(g->wal_fd);
+			pthread_mutex_destroy(&g->mu);
+			pthread_cond_destroy(&g->turn);
+			pthread_cond_destroy(&g->sync_done);
+			free(g);
+		}
 	}
-	sqlite3_finalize(S(s)->snap_begin);
-	sqlite3_close(S(s)->db);
+	conn_close(&S(s)->own);
 	free(s);
 }
 
@@ -536,7 +686,7 @@ sqlite_store_schema_version(struct store *s)
 	int v = -1;
 
 	/* before migration 1 the table itself may be missing */
-	if (sqlite3_exec(S(s)->db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	if (sqlite3_exec(C(s)->db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		return -1;
@@ -554,32 +704,34 @@ sqlite_store_migrate(struct store *s, int upto)
 	sqlite3_stmt *st;
 	int have, v, rc;
 
+	if (S(s)->in_txn)
+		return RC_EINTERNAL;	/* migrations run on a handle's own connection */
 	if ((have = sqlite_store_schema_version(s)) < -1)
 		return RC_EIO;
 	for (v = have < 0 ? 1 : have + 1; v <= (int)MIGRATION_COUNT && v <= upto; v++) {
-		if ((rc = sqlite_store_begin(s)) != RC_OK)
+		if ((rc = conn_exec(&S(s)->own, STMT_BEGIN)) != RC_OK)
 			return rc;
 		/* again under the write lock: another process starting at the same time
 		 * (several servers after an upgrade) may have applied it meanwhile */
 		if (sqlite_store_schema_version(s) >= v) {
-			if ((rc = sqlite_store_commit(s)) != RC_OK)
+			if ((rc = conn_exec(&S(s)->own, STMT_COMMIT)) != RC_OK)
 				return rc;
 			continue;
 		}
-		if (sqlite3_exec(S(s)->db, sqlite_migrations[v - 1], NULL, NULL, NULL) !=
+		if (sqlite3_exec(C(s)->db, sqlite_migrations[v - 1], NULL, NULL, NULL) !=
 		    SQLITE_OK) {
-			log_error("sqlite: migration %d: %s", v, sqlite3_errmsg(S(s)->db));
-			sqlite_store_rollback(s);
+			log_error("sqlite: migration %d: %s", v, sqlite3_errmsg(C(s)->db));
+			conn_exec(&S(s)->own, STMT_ROLLBACK);
 			return RC_EIO;
 		}
 		if ((st = stmt(s, STMT_MIGRATION_DONE)) == NULL) {
-			sqlite_store_rollback(s);
+			conn_exec(&S(s)->own, STMT_ROLLBACK);
 			return RC_EIO;
 		}
 		sqlite3_bind_int(st, 1, v);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-		if ((rc = step_done(s, st)) != RC_OK || (rc = sqlite_store_commit(s)) != RC_OK) {
-			sqlite_store_rollback(s);
+		if ((rc = step_done(s, st)) != RC_OK || (rc = conn_exec(&S(s)->own, STMT_COMMIT)) != RC_OK) {
+			conn_exec(&S(s)->own, STMT_ROLLBACK);
 			return rc;
 		}
 		log_debug("sqlite: migration %d applied", v);
@@ -591,82 +743,321 @@ sqlite_store_migrate(struct store *s, int upto)
  * Read snapshots. Each statement outside a transaction opens and closes a read
  * transaction of its own: a WAL read lock taken and dropped (fcntl(2) calls), and
  * the page cache checked against the WAL. A request that only reads runs its
- * statements in one deferred transaction instead, which also gives them one state of
- * the database. A write statement, or store_begin(), ends the snapshot first and runs
- * as it would have: a snapshot never turns into a write transaction, which could
- * fail with SQLITE_BUSY_SNAPSHOT after another connection's commit.
+ * statements in one deferred transaction on the handle's own connection instead,
+ * which also gives them one state of the database. A write statement there, or
+ * store_begin() (whose work runs on the group's connection), ends the snapshot first
+ * and runs as it would have: a snapshot never turns into a write transaction, which
+ * could fail with SQLITE_BUSY_SNAPSHOT after another connection's commit, and a
+ * request reads its own writes.
  */
+static int
+conn_read_end(struct sqlite_conn *c)
+{
+	sqlite3_stmt *st;
+	int src;
+
+	if (!c->snap)
+		return RC_OK;
+	c->snap = 0;
+	if (sqlite3_get_autocommit(c->db))
+		return RC_OK;
+	/* COMMIT of a transaction that only read: the read lock goes (at the reset
+	 * of the last statement still stepping, if one is) */
+	if ((st = c->st[STMT_COMMIT]) == NULL) {
+		if (sqlite3_prepare_v3(c->db, sqlite_sql[STMT_COMMIT], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+			return rc_from_sqlite(c->db, sqlite3_errcode(c->db));
+		c->st[STMT_COMMIT] = st;
+	}
+	sqlite3_reset(st);
+	src = sqlite3_step(st);
+	sqlite3_reset(st);
+	return src == SQLITE_DONE ? RC_OK : rc_from_sqlite(c->db, src);
+}
+
+/* Before statement `st` runs on `c`: a write ends the read snapshot. */
+static void
+snap_leave(struct sqlite_conn *c, sqlite3_stmt *st)
+{
+	if (c->snap && !sqlite3_stmt_readonly(st))
+		(void)conn_read_end(c);
+}
+
 static int
 sqlite_store_read_begin(struct store *s)
 {
-	sqlite3_stmt *st = S(s)->snap_begin;
+	struct sqlite_conn *c = &S(s)->own;
+	sqlite3_stmt *st = c->snap_begin;
 	int src;
 
-	if (S(s)->snap || !sqlite3_get_autocommit(S(s)->db))
+	if (S(s)->in_txn || C(s) != c || c->snap || !sqlite3_get_autocommit(c->db))
 		return RC_OK;		/* in a snapshot or a transaction already */
 	if (st == NULL) {
-		if (sqlite3_prepare_v3(S(s)->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT,
-		    &st, NULL) != SQLITE_OK)
-			return rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
-		S(s)->snap_begin = st;
+		if (sqlite3_prepare_v3(c->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &st,
+		    NULL) != SQLITE_OK)
+			return rc_from_sqlite(c->db, sqlite3_errcode(c->db));
+		c->snap_begin = st;
 	}
 	src = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (src != SQLITE_DONE)
-		return rc_from_sqlite(S(s)->db, src);
-	S(s)->snap = 1;
+		return rc_from_sqlite(c->db, src);
+	c->snap = 1;
 	return RC_OK;
 }
 
 static int
 sqlite_store_read_end(struct store *s)
 {
-	sqlite3_stmt *st;
-	int src;
-
-	if (!S(s)->snap)
-		return RC_OK;
-	S(s)->snap = 0;
-	if (sqlite3_get_autocommit(S(s)->db))
-		return RC_OK;
-	/* COMMIT of a transaction that only read: the read lock goes (at the reset
-	 * of the last statement still stepping, if one is) */
-	if ((st = S(s)->st[STMT_COMMIT]) == NULL) {
-		if (sqlite3_prepare_v3(S(s)->db, sqlite_sql[STMT_COMMIT], -1,
-		    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
-			return rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
-		S(s)->st[STMT_COMMIT] = st;
-	}
-	sqlite3_reset(st);
-	src = sqlite3_step(st);
-	sqlite3_reset(st);
-	return src == SQLITE_DONE ? RC_OK : rc_from_sqlite(S(s)->db, src);
+	return conn_read_end(&S(s)->own);
 }
 
-/* Before statement `st` runs: a write ends the read snapshot. */
+/* ---- group commit (see struct sqlite_group) ---- */
+
+/* Wait for `w` and hold it. */
 static void
-snap_leave(struct store *s, sqlite3_stmt *st)
+group_hold(struct sqlite_group *g)
 {
-	if (S(s)->snap && !sqlite3_stmt_readonly(st))
-		(void)sqlite_store_read_end(s);
+	pthread_mutex_lock(&g->mu);
+	g->queued++;
+	while (g->held)
+		pthread_cond_wait(&g->turn, &g->mu);
+	g->queued--;
+	g->held = 1;
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Open (again, when the file was replaced) our descriptor of the WAL file and make
+ * its directory entry durable; then fdatasync it: every frame written before the
+ * call, by any connection, is on disk when it returns. */
+static int
+group_wal_sync(struct sqlite_group *g)
+{
+	struct stat now, ours;
+	char dir[sizeof(g->wal_path)], *slash;
+	int dfd;
+
+	if (g->wal_fd >= 0 && (stat(g->wal_path, &now) != 0 ||
+	    fstat(g->wal_fd, &ours) != 0 || now.st_ino != ours.st_ino ||
+	    now.st_dev != ours.st_dev)) {
+		close(g->wal_fd);
+		g->wal_fd = -1;
+	}
+	if (g->wal_fd < 0) {
+		if ((g->wal_fd = open(g->wal_path, O_RDWR | O_CLOEXEC)) < 0) {
+			log_error("sqlite: cannot open %s: %s", g->wal_path, strerror(errno));
+			return RC_EIO;
+		}
+		/* a WAL made since the server started: its name must survive too */
+		str_copy(dir, sizeof(dir), g->wal_path);
+		if ((slash = strrchr(dir, '/')) == NULL)
+			str_copy(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if ((dfd = open(dir, O_RDONLY | O_CLOEXEC)) < 0 || fsync(dfd) != 0) {
+			log_error("sqlite: cannot sync the directory of %s: %s", g->wal_path,
+			    strerror(errno));
+			if (dfd >= 0)
+				close(dfd);
+			close(g->wal_fd);
+			g->wal_fd = -1;
+			return RC_EIO;
+		}
+		close(dfd);
+	}
+	if (fdatasync(g->wal_fd) != 0) {
+		log_error("sqlite: cannot sync %s: %s", g->wal_path, strerror(errno));
+		return RC_EIO;
+	}
+	return RC_OK;
+}
+
+/*
+ * Make batch `seq` durable (batches are numbered as they commit). One sync covers
+ * every batch committed before it began, so writers that come meanwhile share the
+ * next one. A failed sync is final: the file may have lost pages that a later sync
+ * would not report, so every later batch fails too until the server restarts.
+ */
+static int
+group_sync(struct sqlite_group *g, uint64_t seq)
+{
+	uint64_t upto;
+	int rc;
+
+	pthread_mutex_lock(&g->mu);
+	while (g->synced < seq && !g->sync_failed) {
+		if (g->syncing) {
+			pthread_cond_wait(&g->sync_done, &g->mu);
+			continue;
+		}
+		g->syncing = 1;
+		upto = g->committed;
+		pthread_mutex_unlock(&g->mu);
+		rc = group_wal_sync(g);
+		pthread_mutex_lock(&g->mu);
+		g->syncing = 0;
+		if (rc == RC_OK)
+			g->synced = upto;
+		else
+			g->sync_failed = 1;
+		pthread_cond_broadcast(&g->sync_done);
+	}
+	rc = g->synced >= seq ? RC_OK : RC_EIO;
+	pthread_mutex_unlock(&g->mu);
+	return rc;
+}
+
+/* End the open batch (with `w` held): COMMIT, or ROLLBACK when no writer's work is
+ * left in it. Returns how, with its members in `*list` and, when it committed, its
+ * number in `*seq` (0 otherwise). The COMMIT writes the WAL without syncing it
+ * (synchronous=NORMAL on `w`): group_sync does that once `w` is handed on. */
+static int
+group_end_batch(struct sqlite_group *g, struct group_waiter **list, uint64_t *seq)
+{
+	size_t members;
+	int rc;
+
+	*seq = 0;
+	pthread_mutex_lock(&g->mu);
+	members = g->members;
+	*list = g->waiters;
+	g->waiters = NULL;
+	g->members = 0;
+	g->open = 0;
+	pthread_mutex_unlock(&g->mu);
+	if (sqlite3_get_autocommit(g->w.db)) {
+		/* a failed statement (I/O error, full disk) already rolled it all back */
+		log_error("sqlite: a batch of %zu writes was lost to an error", members);
+		return RC_EIO;
+	}
+	if (members == 0)
+		return conn_exec(&g->w, STMT_ROLLBACK);
+	if ((rc = conn_exec(&g->w, STMT_COMMIT)) != RC_OK) {
+		/* never retried: the members' statements ran; each hears of it */
+		log_error("sqlite: a batch of %zu writes did not commit", members);
+		if (!sqlite3_get_autocommit(g->w.db))
+			conn_exec(&g->w, STMT_ROLLBACK);
+		return rc;
+	}
+	pthread_mutex_lock(&g->mu);
+	*seq = ++g->committed;
+	g->batches++;
+	g->writes += members;
+	pthread_mutex_unlock(&g->mu);
+	return RC_OK;
+}
+
+/* Hand `w` back. The batch ends first when nobody waits for `w` (the writers that
+ * came while the last one committed are done), when it is full, or when an error
+ * already ended its transaction; its members hear how once it is durable. */
+static void
+group_release(struct sqlite_group *g)
+{
+	struct group_waiter *list = NULL, *wt, *next;
+	uint64_t seq = 0;
+	int end, rc = RC_OK;
+
+	pthread_mutex_lock(&g->mu);
+	end = g->open && (g->queued == 0 || g->members >= GROUP_BATCH_MAX ||
+	    sqlite3_get_autocommit(g->w.db));
+	pthread_mutex_unlock(&g->mu);
+	if (end)
+		rc = group_end_batch(g, &list, &seq);
+	pthread_mutex_lock(&g->mu);
+	g->held = 0;
+	pthread_cond_signal(&g->turn);
+	pthread_mutex_unlock(&g->mu);
+	if (!end)
+		return;
+	/* the next batch runs its statements while this one's frames reach the disk */
+	if (rc == RC_OK && seq != 0)
+		rc = group_sync(g, seq);
+	pthread_mutex_lock(&g->mu);
+	for (wt = list; wt != NULL; wt = next) {
+		next = wt->next;	/* `wt` lives on its thread's stack until done */
+		wt->rc = rc;
+		wt->done = 1;
+		pthread_cond_signal(&wt->cv);
+	}
+	pthread_mutex_unlock(&g->mu);
 }
 
 static int
 sqlite_store_begin(struct store *s)
 {
+	struct sqlite_group *g = S(s)->g;
 	int rc;
 
-	if (S(s)->snap && (rc = sqlite_store_read_end(s)) != RC_OK)
+	if ((rc = conn_read_end(&S(s)->own)) != RC_OK)
 		return rc;
-	return exec_id(s, STMT_BEGIN);
+	if (g == NULL)
+		return exec_id(s, STMT_BEGIN);
+	if (S(s)->in_txn) {
+		log_error("sqlite: a transaction is already open on this handle");
+		return RC_EINTERNAL;
+	}
+	group_hold(g);
+	/* BEGIN IMMEDIATE takes the database's write lock (waiting up to the busy
+	 * timeout for another process); no statement of the batch ran before it */
+	if (!g->open) {
+		if ((rc = conn_exec(&g->w, STMT_BEGIN)) != RC_OK) {
+			group_release(g);
+			return rc;
+		}
+		pthread_mutex_lock(&g->mu);
+		g->open = 1;
+		pthread_mutex_unlock(&g->mu);
+	}
+	if ((rc = conn_exec(&g->w, STMT_SAVEPOINT)) != RC_OK) {
+		group_release(g);
+		return rc;
+	}
+	S(s)->c = &g->w;
+	S(s)->in_txn = 1;
+	return RC_OK;
 }
 
 static int
 sqlite_store_commit(struct store *s)
 {
-	if (S(s)->snap)
-		return sqlite_store_read_end(s);
-	return exec_id(s, STMT_COMMIT);
+	struct sqlite_group *g = S(s)->g;
+	struct group_waiter me = { 0 };
+	int rc;
+
+	if (g == NULL) {
+		if (C(s)->snap)
+			return conn_read_end(C(s));
+		return exec_id(s, STMT_COMMIT);
+	}
+	if (!S(s)->in_txn) {
+		log_error("sqlite: commit without a transaction");
+		return RC_EINTERNAL;
+	}
+	rc = conn_exec(&g->w, STMT_RELEASE);
+	S(s)->c = &S(s)->own;
+	S(s)->in_txn = 0;
+	if (rc != RC_OK || sqlite3_get_autocommit(g->w.db)) {
+		if (!sqlite3_get_autocommit(g->w.db) &&
+		    conn_exec(&g->w, STMT_ROLLBACK_TO) == RC_OK)
+			conn_exec(&g->w, STMT_RELEASE);
+		group_release(g);
+		return rc != RC_OK ? rc : RC_EIO;
+	}
+	pthread_cond_init(&me.cv, NULL);
+	pthread_mutex_lock(&g->mu);
+	me.next = g->waiters;
+	g->waiters = &me;
+	g->members++;
+	pthread_mutex_unlock(&g->mu);
+	group_release(g);
+	pthread_mutex_lock(&g->mu);
+	while (!me.done)
+		pthread_cond_wait(&me.cv, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+	pthread_cond_destroy(&me.cv);
+	return me.rc;
 }
 
 /* Random blind-index keys touch pages all over their B-trees: a load of thousands of
@@ -679,8 +1070,8 @@ sqlite_store_bulk(struct store *s, int on)
 	    "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 16384;" :
 	    "PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 1000;";
 
-	if (sqlite3_exec(S(s)->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		log_error("sqlite: bulk mode: %s", sqlite3_errmsg(S(s)->db));
+	if (sqlite3_exec(C(s)->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		log_error("sqlite: bulk mode: %s", sqlite3_errmsg(C(s)->db));
 		return RC_EIO;
 	}
 	return RC_OK;
@@ -689,17 +1080,116 @@ sqlite_store_bulk(struct store *s, int on)
 static int
 sqlite_store_in_transaction(struct store *s)
 {
-	return !S(s)->snap && !sqlite3_get_autocommit(S(s)->db);
+	if (S(s)->g != NULL)
+		return S(s)->in_txn;
+	return !C(s)->snap && !sqlite3_get_autocommit(C(s)->db);
 }
 
 static int
 sqlite_store_rollback(struct store *s)
 {
-	if (S(s)->snap)
-		return sqlite_store_read_end(s);	/* no write to undo */
-	if (sqlite3_get_autocommit(S(s)->db))
+	struct sqlite_group *g = S(s)->g;
+
+	if (S(s)->own.snap)
+		return conn_read_end(&S(s)->own);	/* no write to undo */
+	if (g == NULL) {
+		if (sqlite3_get_autocommit(C(s)->db))
+			return RC_OK;
+		return exec_id(s, STMT_ROLLBACK);
+	}
+	if (!S(s)->in_txn)
 		return RC_OK;
-	return exec_id(s, STMT_ROLLBACK);
+	/* undo this handle's work alone; the batch goes on without it */
+	if (!sqlite3_get_autocommit(g->w.db) && conn_exec(&g->w, STMT_ROLLBACK_TO) == RC_OK)
+		conn_exec(&g->w, STMT_RELEASE);
+	S(s)->c = &S(s)->own;
+	S(s)->in_txn = 0;
+	group_release(g);
+	return RC_OK;
+}
+
+/* Start the group of `s` when it has none: the shared write connection. */
+static int
+group_new(struct sqlite_store *s, char *msg, size_t msgsz)
+{
+	/* `w` writes the WAL without syncing it; group_sync() syncs it before any
+	 * member of a batch hears that it committed. Checkpoints still sync. */
+	static const char checkpoint[] =
+	    "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = %d;";
+	struct sqlite_group *g;
+	char sql[96];
+	int rc;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return RC_ENOMEM;
+	g->wal_fd = -1;
+	if (snprintf(g->wal_path, sizeof(g->wal_path), "%s-wal", s->path) >=
+	    (int)sizeof(g->wal_path)) {
+		snprintf(msg, msgsz, "database path too long");
+		free(g);
+		return RC_EINVALID;
+	}
+	if ((rc = conn_open(&g->w, s->path, GROUP_CACHE_KIB, msg, msgsz)) != RC_OK) {
+		conn_close(&g->w);
+		free(g);
+		return rc;
+	}
+	snprintf(sql, sizeof(sql), checkpoint, GROUP_CHECKPOINT_PAGES);
+	if (sqlite3_exec(g->w.db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(msg, msgsz, "cannot configure database %s: %s", s->path,
+		    sqlite3_errmsg(g->w.db));
+		conn_close(&g->w);
+		free(g);
+		return RC_EIO;
+	}
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->turn, NULL);
+	pthread_cond_init(&g->sync_done, NULL);
+	g->refs = 1;
+	s->g = g;
+	s->base.grouped = 1;
+	return RC_OK;
+}
+
+/* Another handle on the database of `s`, in its write group (made on first use). */
+static int
+sqlite_store_clone(struct store *s, struct store **out, char *msg, size_t msgsz)
+{
+	struct sqlite_store *c;
+	int rc;
+
+	*out = NULL;
+	if (S(s)->in_txn) {
+		snprintf(msg, msgsz, "cannot clone a handle inside a transaction");
+		return RC_EINTERNAL;
+	}
+	if (S(s)->g == NULL && (rc = group_new(S(s), msg, msgsz)) != RC_OK)
+		return rc;
+	if ((rc = sqlite_handle_new(S(s)->path, &c, msg, msgsz)) != RC_OK)
+		return rc;
+	pthread_mutex_lock(&S(s)->g->mu);
+	S(s)->g->refs++;
+	pthread_mutex_unlock(&S(s)->g->mu);
+	c->g = S(s)->g;
+	c->base.grouped = 1;
+	*out = &c->base;
+	return RC_OK;
+}
+
+int
+sqlite_store_group_stats(struct store *s, uint64_t *batches, uint64_t *writes,
+    size_t *queued)
+{
+	struct sqlite_group *g = S(s)->g;
+
+	if (s->ops != &sqlite_ops || g == NULL)
+		return RC_ENOTFOUND;
+	pthread_mutex_lock(&g->mu);
+	*batches = g->batches;
+	*writes = g->writes;
+	*queued = g->queued;
+	pthread_mutex_unlock(&g->mu);
+	return RC_OK;
 }
 
 /* ---- records ----------------------------------------------------------------- */
@@ -755,7 +1245,7 @@ sqlite_store_record_deadlines_set(struct store *s, const char *record_id,
 	bind_text(st, 2, text);
 	if ((rc = step_done(s, st)) != RC_OK)
 		return rc;
-	return sqlite3_changes(S(s)->db) == 1 ? RC_OK : RC_ENOTFOUND;
+	return sqlite3_changes(C(s)->db) == 1 ? RC_OK : RC_ENOTFOUND;
 }
 
 static int
@@ -813,7 +1303,7 @@ sqlite_store_record_get(struct store *s, const char *type, const char *id_or_sho
 	else if (src == SQLITE_DONE)
 		rc = RC_ENOTFOUND;
 	else
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -846,7 +1336,7 @@ sqlite_store_record_update(struct store *s, const struct record_meta *m, int64_t
 	bind_text(st, 17, m->peer_agency_id);
 	if ((rc = step_done(s, st)) != RC_OK)
 		return rc;
-	if (sqlite3_changes(S(s)->db) == 1)
+	if (sqlite3_changes(C(s)->db) == 1)
 		return RC_OK;
 	/* nothing changed: tell a stale rev from a missing record */
 	if ((st = stmt(s, STMT_RECORD_REV)) == NULL)
@@ -1042,13 +1532,13 @@ sqlite_store_record_list(struct store *s, const struct store_filter *f, int64_t 
 		if (buf_puts(&q, "SELECT count(*) FROM records r") != 0 ||
 		    list_where(&q, f) != RC_OK)
 			goto out;
-		if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-			rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+		if (sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+			rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
 			goto out;
 		}
 		list_bind(st, 1, f);
 		if ((src = sqlite3_step(st)) != SQLITE_ROW) {
-			rc = rc_from_sqlite(S(s)->db, src);
+			rc = rc_from_sqlite(C(s)->db, src);
 			goto out;
 		}
 		*total = sqlite3_column_int64(st, 0);
@@ -1062,8 +1552,8 @@ sqlite_store_record_list(struct store *s, const struct store_filter *f, int64_t 
 	    list_where(&q, f) != RC_OK ||
 	    buf_puts(&q, " ORDER BY r.updated_at DESC, r.id LIMIT ? OFFSET ?") != 0)
 		goto out;
-	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
 		goto out;
 	}
 	i = list_bind(st, 1, f);
@@ -1077,7 +1567,7 @@ sqlite_store_record_list(struct store *s, const struct store_filter *f, int64_t 
 			goto out;
 	}
 	if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 out:
 	sqlite3_finalize(st);
 	buf_free(&q);
@@ -1098,7 +1588,7 @@ sqlite_store_key_count(struct store *s, const uint8_t key[STORE_BLIND_BYTES],
 	if ((src = sqlite3_step(st)) == SQLITE_ROW)
 		*count = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return src == SQLITE_ROW ? RC_OK : rc_from_sqlite(S(s)->db, src);
+	return src == SQLITE_ROW ? RC_OK : rc_from_sqlite(C(s)->db, src);
 }
 
 /* The key's index rows drive (CROSS JOIN keeps that order), each record is then
@@ -1116,8 +1606,8 @@ sqlite_store_record_list_by_key(struct store *s, const struct store_filter *f,
 	    "ON r.id = k.record_id CROSS JOIN record_dk d ON d.record_id = r.id") != 0 ||
 	    list_where(&q, f) != RC_OK || buf_puts(&q, " AND k.key = ? LIMIT ?") != 0)
 		goto out;
-	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
 		goto out;
 	}
 	i = list_bind(st, 1, f);
@@ -1131,7 +1621,7 @@ sqlite_store_record_list_by_key(struct store *s, const struct store_filter *f,
 			goto out;
 	}
 	if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 out:
 	sqlite3_finalize(st);
 	buf_free(&q);
@@ -1156,7 +1646,7 @@ sqlite_store_key_records(struct store *s, const uint8_t key[STORE_BLIND_BYTES],
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -1183,8 +1673,8 @@ sqlite_store_record_list_ids(struct store *s, const struct store_filter *f,
 			goto out;
 	if (buf_puts(&q, ")") != 0)
 		goto out;
-	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
 		goto out;
 	}
 	i = list_bind(st, 1, f);
@@ -1198,7 +1688,7 @@ sqlite_store_record_list_ids(struct store *s, const struct store_filter *f,
 			goto out;
 	}
 	if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 out:
 	sqlite3_finalize(st);
 	buf_free(&q);
@@ -1231,8 +1721,8 @@ sqlite_store_record_index_ids(struct store *s, const struct store_filter *f,
 			goto out;
 	if (buf_puts(&q, ")") != 0)
 		goto out;
-	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
 		goto out;
 	}
 	i = list_bind(st, 1, f);
@@ -1258,7 +1748,7 @@ sqlite_store_record_index_ids(struct store *s, const struct store_filter *f,
 			goto out;
 	}
 	if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 out:
 	sqlite3_finalize(st);
 	buf_free(&q);
@@ -1293,8 +1783,8 @@ sqlite_store_record_count_by(struct store *s, const struct store_filter *f,
 	for (g = 0; g < ngroup; g++)
 		if (buf_printf(&q, "%s%zu", g ? ", " : " ORDER BY ", g + 1) != 0)
 			goto out;
-	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
 		goto out;
 	}
 	for (g = 0; g < ngroup; g++)
@@ -1311,7 +1801,7 @@ sqlite_store_record_count_by(struct store *s, const struct store_filter *f,
 			goto out;
 	}
 	if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 out:
 	sqlite3_finalize(st);
 	buf_free(&q);
@@ -1367,8 +1857,8 @@ sqlite_store_record_count_keys(struct store *s, const struct store_filter *f,
 	for (g = 0; g <= ngroup; g++)
 		if (buf_printf(&q, "%s%zu", g ? ", " : " GROUP BY ", g + 1) != 0)
 			goto out;
-	if (sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-		rc = rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
 		goto out;
 	}
 	for (g = 0; g < ngroup; g++)
@@ -1389,7 +1879,7 @@ sqlite_store_record_count_keys(struct store *s, const struct store_filter *f,
 			goto out;
 	}
 	if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 out:
 	sqlite3_finalize(st);
 	buf_free(&q);
@@ -1438,7 +1928,7 @@ sqlite_store_history_list(struct store *s, const char *record_id,
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -1483,7 +1973,7 @@ sqlite_store_agency_get(struct store *s, const char *id_or_code, struct store_ag
 		agency_read_row(st, out);
 		rc = RC_OK;
 	} else
-		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(S(s)->db, src);
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -1504,7 +1994,7 @@ sqlite_store_agency_list(struct store *s, int (*cb)(void *arg, const struct stor
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -1573,7 +2063,7 @@ user_get(struct store *s, enum stmt id, const char *key, struct store_user *out)
 		user_read_row(st, out);
 		rc = RC_OK;
 	} else
-		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(S(s)->db, src);
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -1601,7 +2091,7 @@ sqlite_store_user_update(struct store *s, const struct store_user *u)
 	user_bind(st, u);
 	if ((rc = step_done(s, st)) != RC_OK)
 		return rc;
-	return sqlite3_changes(S(s)->db) == 1 ? RC_OK : RC_ENOTFOUND;
+	return sqlite3_changes(C(s)->db) == 1 ? RC_OK : RC_ENOTFOUND;
 }
 
 static int
@@ -1622,7 +2112,7 @@ sqlite_store_user_list(struct store *s, int (*cb)(void *arg, const struct store_
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -1680,7 +2170,7 @@ sqlite_store_location_exists(struct store *s, const char *code)
 	sqlite3_reset(st);
 	if (src == SQLITE_ROW)
 		return 1;
-	return src == SQLITE_DONE ? 0 : rc_from_sqlite(S(s)->db, src);
+	return src == SQLITE_DONE ? 0 : rc_from_sqlite(C(s)->db, src);
 }
 
 static int64_t
@@ -1706,7 +2196,7 @@ sqlite_store_location_list(struct store *s, int (*cb)(void *arg, const char *cod
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -1762,7 +2252,7 @@ sqlite_store_session_get(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
 		session_read_row(st, 0, out);
 		rc = RC_OK;
 	} else
-		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(S(s)->db, src);
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -1854,7 +2344,7 @@ sqlite_store_audit_last(struct store *s, int64_t *seq, uint8_t hash[STORE_HASH_B
 		else
 			rc = RC_EINTEGRITY;
 	} else if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -1924,9 +2414,9 @@ sqlite_store_audit_walk(struct store *s, int (*cb)(void *arg, struct store_audit
 	int rc = RC_OK, src;
 
 	/* its own statement: a walk may run while other statements are in use */
-	if (sqlite3_prepare_v2(S(s)->db, sqlite_sql[STMT_AUDIT_WALK], -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(C(s)->db, sqlite_sql[STMT_AUDIT_WALK], -1, &st, NULL) !=
 	    SQLITE_OK)
-		return rc_from_sqlite(S(s)->db, sqlite3_errcode(S(s)->db));
+		return rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((rc = audit_read_row(st, &r)) != RC_OK)
 			break;
@@ -1934,7 +2424,7 @@ sqlite_store_audit_walk(struct store *s, int (*cb)(void *arg, struct store_audit
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -1965,10 +2455,10 @@ sqlite_store_audit_list(struct store *s, const struct store_audit_filter *f, int
 			buf_free(&q);
 			return RC_ENOMEM;
 		}
-		src = sqlite3_prepare_v2(S(s)->db, q.p, -1, &st, NULL);
+		src = sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL);
 		buf_free(&q);
 		if (src != SQLITE_OK)
-			return rc_from_sqlite(S(s)->db, src);
+			return rc_from_sqlite(C(s)->db, src);
 		if (f->agency_id && *f->agency_id)
 			bind_text(st, 1, f->agency_id);
 		if (f->record_id && *f->record_id)
@@ -1980,7 +2470,7 @@ sqlite_store_audit_list(struct store *s, const struct store_audit_filter *f, int
 			if ((src = sqlite3_step(st)) == SQLITE_ROW)
 				*total = sqlite3_column_int64(st, 0);
 			else
-				rc = rc_from_sqlite(S(s)->db, src);
+				rc = rc_from_sqlite(C(s)->db, src);
 		} else {
 			sqlite3_bind_int64(st, 5, f->limit);
 			sqlite3_bind_int64(st, 6, f->offset);
@@ -1991,7 +2481,7 @@ sqlite_store_audit_list(struct store *s, const struct store_audit_filter *f, int
 					break;
 			}
 			if (rc == RC_OK && src != SQLITE_DONE)
-				rc = rc_from_sqlite(S(s)->db, src);
+				rc = rc_from_sqlite(C(s)->db, src);
 		}
 		sqlite3_finalize(st);
 		st = NULL;
@@ -2030,7 +2520,7 @@ sqlite_store_caseload(struct store *s, const char *type, const char *agency_id,
 			break;
 	}
 	if (rc == RC_OK && src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -2051,7 +2541,7 @@ sqlite_store_session_user(struct store *s, const uint8_t hash[STORE_HASH_BYTES],
 		session_read_row(st, 13, ss);	/* columns 13..17 */
 		rc = RC_OK;
 	} else
-		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(S(s)->db, src);
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -2123,7 +2613,7 @@ sqlite_store_doc_get(struct store *s, const char *kind, const char *id,
 	if (src == SQLITE_ROW)
 		rc = doc_read_row(st, out);
 	else
-		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(S(s)->db, src);
+		rc = src == SQLITE_DONE ? RC_ENOTFOUND : rc_from_sqlite(C(s)->db, src);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -2140,7 +2630,7 @@ sqlite_store_doc_delete(struct store *s, const char *kind, const char *id)
 	bind_text(st, 2, id);
 	if ((rc = step_done(s, st)) != RC_OK)
 		return rc;
-	return sqlite3_changes(S(s)->db) > 0 ? RC_OK : RC_ENOTFOUND;
+	return sqlite3_changes(C(s)->db) > 0 ? RC_OK : RC_ENOTFOUND;
 }
 
 static int
@@ -2222,7 +2712,7 @@ sqlite_store_doc_list(struct store *s, const struct store_doc_filter *f, int64_t
 		st = u.st;
 		doc_bind(st, f);
 		if ((src = sqlite3_step(st)) != SQLITE_ROW) {
-			rc = rc_from_sqlite(S(s)->db, src);
+			rc = rc_from_sqlite(C(s)->db, src);
 			goto out;
 		}
 		*total = sqlite3_column_int64(st, 0);
@@ -2249,7 +2739,7 @@ sqlite_store_doc_list(struct store *s, const struct store_doc_filter *f, int64_t
 			goto out;
 	}
 	if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(S(s)->db, src);
+		rc = rc_from_sqlite(C(s)->db, src);
 out:
 	dyn_done(&u);
 	buf_free(&q);
@@ -2274,6 +2764,7 @@ static const struct store_ops sqlite_ops = {
 	.migrate = sqlite_store_migrate,
 	.begin = sqlite_store_begin,
 	.commit = sqlite_store_commit,
+	.clone = sqlite_store_clone,
 	.in_transaction = sqlite_store_in_transaction,
 	.read_begin = sqlite_store_read_begin,
 	.read_end = sqlite_store_read_end,

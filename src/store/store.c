@@ -31,12 +31,50 @@ is_pg_url(const char *s)
 	return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
 }
 
+/*
+ * A write outside a transaction on a grouped handle (see store_clone) takes a
+ * transaction of its own, and so its place in the group commit: on a connection of
+ * its own it would wait for the write lock the group holds.
+ */
+static int
+write_begin(struct store *s, int *own)
+{
+	*own = s->grouped && !s->ops->in_transaction(s);
+	return *own ? s->ops->begin(s) : RC_OK;
+}
+
+static int
+write_end(struct store *s, int own, int rc)
+{
+	if (!own)
+		return rc;
+	if (rc != RC_OK) {
+		s->ops->rollback(s);
+		return rc;
+	}
+	return s->ops->commit(s);
+}
+
 int
 store_open(const char *path_or_url, struct store **out, char *msg, size_t msgsz)
 {
 	if (is_pg_url(path_or_url))
 		return pg_store_open(path_or_url, out, msg, msgsz);
 	return sqlite_store_open(path_or_url, out, msg, msgsz);
+}
+
+int
+store_clone(struct store *s, struct store **out, char *msg, size_t msgsz)
+{
+	if (s->ops->clone != NULL)
+		return s->ops->clone(s, out, msg, msgsz);
+	return store_open(store_path(s), out, msg, msgsz);
+}
+
+int
+store_groups_writes(const struct store *s)
+{
+	return s->ops->clone != NULL;
 }
 
 void
@@ -123,7 +161,11 @@ int
 store_record_insert(struct store *s, const struct record_meta *m, const uint8_t *dk,
     size_t dk_len, const uint8_t *body, size_t body_len)
 {
-	return s->ops->record_insert(s, m, dk, dk_len, body, body_len);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->record_insert(s, m, dk, dk_len, body, body_len));
 }
 
 int
@@ -137,26 +179,42 @@ int
 store_record_update(struct store *s, const struct record_meta *m, int64_t expected_rev,
     const uint8_t *body, size_t body_len)
 {
-	return s->ops->record_update(s, m, expected_rev, body, body_len);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->record_update(s, m, expected_rev, body, body_len));
 }
 
 int
 store_record_keys_set(struct store *s, const char *record_id, const uint8_t
     (*keys)[STORE_BLIND_BYTES], size_t n)
 {
-	return s->ops->record_keys_set(s, record_id, keys, n);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->record_keys_set(s, record_id, keys, n));
 }
 
 int
 store_record_deadlines_set(struct store *s, const char *record_id, const char *text)
 {
-	return s->ops->record_deadlines_set(s, record_id, text);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->record_deadlines_set(s, record_id, text));
 }
 
 int
 store_record_erase(struct store *s, const char *record_id)
 {
-	return s->ops->record_erase(s, record_id);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->record_erase(s, record_id));
 }
 
 int
@@ -318,7 +376,11 @@ store_caseload(struct store *s, const char *type, const char *agency_id, const c
 int
 store_history_append(struct store *s, const struct store_history *h)
 {
-	return s->ops->history_append(s, h);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->history_append(s, h));
 }
 
 int
@@ -331,7 +393,11 @@ store_history_list(struct store *s, const char *record_id, int (*cb)(void *arg, 
 int
 store_agency_insert(struct store *s, const struct store_agency *a)
 {
-	return s->ops->agency_insert(s, a);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->agency_insert(s, a));
 }
 
 int
@@ -394,21 +460,25 @@ key_ok(const char *k, size_t size)
 int
 store_doc_insert(struct store *s, const struct store_doc *d)
 {
-	int rc;
+	int own, rc;
 
 	if ((rc = doc_check(d)) != RC_OK)
 		return rc;
-	return s->ops->doc_insert(s, d);
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->doc_insert(s, d));
 }
 
 int
 store_doc_put(struct store *s, const struct store_doc *d)
 {
-	int rc;
+	int own, rc;
 
 	if ((rc = doc_check(d)) != RC_OK)
 		return rc;
-	return s->ops->doc_put(s, d);
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->doc_put(s, d));
 }
 
 int
@@ -423,17 +493,25 @@ store_doc_get(struct store *s, const char *kind, const char *id, struct store_do
 int
 store_doc_delete(struct store *s, const char *kind, const char *id)
 {
+	int own, rc;
+
 	if (!key_ok(kind, STORE_DOC_KIND_SIZE) || !key_ok(id, STORE_DOC_ID_SIZE))
 		return RC_EINVALID;
-	return s->ops->doc_delete(s, kind, id);
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->doc_delete(s, kind, id));
 }
 
 int
 store_doc_delete_ref(struct store *s, const char *kind, const char *ref)
 {
+	int own, rc;
+
 	if (!key_ok(kind, STORE_DOC_KIND_SIZE) || !key_ok(ref, STORE_DOC_ID_SIZE))
 		return RC_EINVALID;
-	return s->ops->doc_delete_ref(s, kind, ref);
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->doc_delete_ref(s, kind, ref));
 }
 
 int
@@ -452,7 +530,11 @@ store_doc_list(struct store *s, const struct store_doc_filter *f, int64_t *total
 int
 store_user_insert(struct store *s, const struct store_user *u)
 {
-	return s->ops->user_insert(s, u);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->user_insert(s, u));
 }
 
 int
@@ -470,7 +552,11 @@ store_user_get_by_name(struct store *s, const char *username, struct store_user 
 int
 store_user_update(struct store *s, const struct store_user *u)
 {
-	return s->ops->user_update(s, u);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->user_update(s, u));
 }
 
 int
@@ -490,7 +576,11 @@ int
 store_location_put(struct store *s, const char *code, const char *parent_code, int
     level, const char *names_json)
 {
-	return s->ops->location_put(s, code, parent_code, level, names_json);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->location_put(s, code, parent_code, level, names_json));
 }
 
 int
@@ -515,7 +605,11 @@ store_location_list(struct store *s, int (*cb)(void *arg, const char *code, cons
 int
 store_session_insert(struct store *s, const struct store_session *ss)
 {
-	return s->ops->session_insert(s, ss);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->session_insert(s, ss));
 }
 
 int
@@ -536,25 +630,41 @@ int
 store_session_touch(struct store *s, const uint8_t hash[STORE_HASH_BYTES], int64_t
     last_seen)
 {
-	return s->ops->session_touch(s, hash, last_seen);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->session_touch(s, hash, last_seen));
 }
 
 int
 store_session_delete(struct store *s, const uint8_t hash[STORE_HASH_BYTES])
 {
-	return s->ops->session_delete(s, hash);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->session_delete(s, hash));
 }
 
 int
 store_session_delete_user(struct store *s, const char *user_id, const uint8_t *keep)
 {
-	return s->ops->session_delete_user(s, user_id, keep);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->session_delete_user(s, user_id, keep));
 }
 
 int
 store_session_purge(struct store *s, int64_t now, int64_t idle_before)
 {
-	return s->ops->session_purge(s, now, idle_before);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->session_purge(s, now, idle_before));
 }
 
 int64_t
@@ -572,7 +682,11 @@ store_audit_last(struct store *s, int64_t *seq, uint8_t hash[STORE_HASH_BYTES])
 int
 store_audit_insert(struct store *s, const struct store_audit *row)
 {
-	return s->ops->audit_insert(s, row);
+	int own, rc;
+
+	if ((rc = write_begin(s, &own)) != RC_OK)
+		return rc;
+	return write_end(s, own, s->ops->audit_insert(s, row));
 }
 
 int

@@ -8,7 +8,7 @@
  * parameters are always bound. Schema changes are numbered migrations.
  *
  * Functions return RC_OK or a negative enum rc code (base/err.h). A store handle is used
- * by one thread at a time.
+ * by one thread at a time; other threads take a handle of their own (store_clone).
  */
 #ifndef STORE_STORE_H
 #define STORE_STORE_H
@@ -35,7 +35,27 @@ int	store_migrate(struct store *s);
 /* The highest migration applied, or -1. */
 int	store_schema_version(struct store *s);
 
-int	store_begin(struct store *s);		/* immediate: takes the write lock */
+/*
+ * Another handle on the database of `s`, for another thread; freed with store_close()
+ * (in any order). On SQLite, `s` and the handles cloned from it (and from those) form
+ * one write group: their transactions run on one shared write connection, each inside
+ * a savepoint of a batch transaction that one fsync commits for all (group commit;
+ * docs/data.md). On PostgreSQL a clone is a connection of its own.
+ */
+int	store_clone(struct store *s, struct store **out, char *msg, size_t msgsz);
+/* 1 when the clones of `s` group their commits (SQLite), 0 when each commits alone. */
+int	store_groups_writes(const struct store *s);
+
+/*
+ * Transactions, not nested. store_begin takes the write lock (SQLite: BEGIN IMMEDIATE,
+ * or a turn on the group's write connection; every read inside sees the transaction's
+ * own writes and those of the batch). store_commit returns once the work is durable:
+ * RC_OK, or an error with nothing of it stored (in a group: when the batch commit
+ * failed, every member of the batch gets the error). store_rollback undoes this
+ * handle's work alone. A write outside a transaction on a grouped handle takes a
+ * transaction of its own.
+ */
+int	store_begin(struct store *s);
 int	store_commit(struct store *s);
 int	store_rollback(struct store *s);	/* safe to call when no transaction */
 int	store_in_transaction(struct store *s);	/* 1 while a transaction is open */

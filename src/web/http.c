@@ -29,6 +29,19 @@
 #define HTTP_DISCARD_MAX	(16u * 1024 * 1024)	/* past this, close rather than read */
 #define HTTP_ROUTES_MAX		128
 #define HTTP_ALLOW_SIZE		64
+#define HTTP_WRITERS_MAX	256
+
+struct http_ctx;
+struct http_server;
+
+/* One writer thread (see struct http_server). */
+struct http_writer {
+	struct http_server	*s;
+	pthread_t		 thread;
+	pthread_cond_t		 wake;		/* a request for it, or stop */
+	struct http_ctx		*job;		/* handed to it while idle */
+	struct http_writer	*next_idle;
+};
 
 struct http_server {
 	struct app		*app;		/* borrowed: the parent handle */
@@ -45,6 +58,21 @@ struct http_server {
 	atomic_size_t		 active;	/* requests begun, not completed */
 	atomic_int		 stopping;	/* 1: Connection: close; 2: refuse (503) */
 	http_error_page_fn	 error_page;	/* HTML errors for pages; NULL: JSON */
+	/*
+	 * The writers: requests with an unsafe method run here, not on the thread
+	 * that read them. Their connection is suspended meanwhile, so that a writer
+	 * waiting for its group commit (store_commit) holds up no other connection of
+	 * that MHD thread, reads included; many writers waiting at once make the
+	 * batches that commit together. Resumed with the answer in http_ctx.
+	 */
+	pthread_mutex_t		 wmu;		/* guards the queue and the idle stack */
+	struct http_ctx		*whead, *wtail;	/* queued requests (borrowed) */
+	/* idle writers, the last one to finish on top: it takes the next request, so
+	 * that a light load keeps to a few writers (and database connections) */
+	struct http_writer	*widle;
+	struct http_writer	 writers[HTTP_WRITERS_MAX];
+	size_t			 nwriters;	/* started */
+	int			 wstop;
 };
 
 /* What one request carries between the MHD callbacks (MHD's con_cls). */
@@ -64,6 +92,11 @@ struct http_ctx {
 	size_t			 arena_len, arena_cap;
 	struct http_field	*fields;	/* owned: points into arena */
 	size_t			 nfields, capfields;
+	/* run by a writer thread (struct http_server): its answer and the queue link */
+	int			 deferred;	/* handed to the writers, suspended */
+	atomic_int		 answered;	/* `deferred_resp` holds the answer */
+	struct http_response	 deferred_resp;
+	struct http_ctx		*wnext;
 };
 
 static const char *const http_method_names[HTTP_METHOD__MAX] = {
@@ -1256,6 +1289,116 @@ http_run(struct http_ctx *c, struct http_response *resp)
 	c->req.route->handler(&c->req, resp);
 }
 
+/* ---- writers: unsafe requests off the MHD threads ------------------------------------ */
+
+/* Suspend the connection of `c` and hand it to the writer that went idle last, or
+ * queue it when every writer is busy. -1 when there are no writers (none started, or
+ * stopping): the caller runs it itself. */
+static int
+http_writers_queue(struct http_server *s, struct http_ctx *c)
+{
+	struct http_writer *w;
+
+	pthread_mutex_lock(&s->wmu);
+	if (s->nwriters == 0 || s->wstop) {
+		pthread_mutex_unlock(&s->wmu);
+		return -1;
+	}
+	c->deferred = 1;
+	MHD_suspend_connection(c->req.conn);
+	if ((w = s->widle) != NULL) {
+		s->widle = w->next_idle;
+		w->job = c;
+		pthread_cond_signal(&w->wake);
+	} else {
+		c->wnext = NULL;
+		if (s->wtail != NULL)
+			s->wtail->wnext = c;
+		else
+			s->whead = c;
+		s->wtail = c;
+	}
+	pthread_mutex_unlock(&s->wmu);
+	return 0;
+}
+
+static void *
+http_writer_run(void *arg)
+{
+	struct http_writer *w = arg;
+	struct http_server *s = w->s;
+	struct http_ctx *c;
+
+	for (;;) {
+		pthread_mutex_lock(&s->wmu);
+		if ((c = s->whead) != NULL) {
+			if ((s->whead = c->wnext) == NULL)
+				s->wtail = NULL;
+		} else if (!s->wstop) {
+			w->job = NULL;
+			w->next_idle = s->widle;
+			s->widle = w;
+			while (w->job == NULL && !s->wstop)
+				pthread_cond_wait(&w->wake, &s->wmu);
+			c = w->job;	/* the dispatcher took us off the idle stack */
+		}
+		pthread_mutex_unlock(&s->wmu);
+		if (c == NULL)
+			break;		/* stopping, and nothing left */
+
+		/* this thread's own handle: a store handle serves one thread */
+		if ((c->req.app = http_thread_app(s)) == NULL)
+			http_error(&c->deferred_resp, 503, "unavailable",
+			    "the server cannot reach its database");
+		else
+			http_run(c, &c->deferred_resp);
+		atomic_store(&c->answered, 1);
+		MHD_resume_connection(c->req.conn);
+	}
+	return NULL;
+}
+
+int
+http_server_writers(struct http_server *s, unsigned n)
+{
+	struct http_writer *w;
+
+	if (s->nwriters > 0 || n > HTTP_WRITERS_MAX)
+		return -1;
+	while (s->nwriters < n) {
+		w = &s->writers[s->nwriters];
+		w->s = s;
+		pthread_cond_init(&w->wake, NULL);
+		if (pthread_create(&w->thread, NULL, http_writer_run, w) != 0) {
+			log_error("http: cannot start writer thread %zu", s->nwriters + 1);
+			pthread_cond_destroy(&w->wake);
+			return -1;
+		}
+		s->nwriters++;
+	}
+	return 0;
+}
+
+void
+http_server_writers_stop(struct http_server *s)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->wmu);
+	s->wstop = 1;
+	for (i = 0; i < s->nwriters; i++)
+		pthread_cond_signal(&s->writers[i].wake);
+	pthread_mutex_unlock(&s->wmu);
+	for (i = 0; i < s->nwriters; i++) {
+		pthread_join(s->writers[i].thread, NULL);
+		pthread_cond_destroy(&s->writers[i].wake);
+	}
+	pthread_mutex_lock(&s->wmu);
+	s->nwriters = 0;
+	s->widle = NULL;
+	pthread_mutex_unlock(&s->wmu);
+}
+
 static enum MHD_Result
 http_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size,
@@ -1301,6 +1444,12 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (c->deferred) {
+		/* resumed by the writer that ran it */
+		if (!atomic_load(&c->answered))
+			return MHD_YES;
+		return http_finish(s, c, &c->deferred_resp);
+	}
 	/* a read without a body: signing in and the handler's reads in one read
 	 * snapshot, under one lock and from one state of the database (the response
 	 * cannot go in step 1: libmicrohttpd would then close the connection) */
@@ -1313,6 +1462,8 @@ http_access(void *cls, struct MHD_Connection *conn, const char *url, const char 
 			app_read_end(a);
 		return http_finish(s, c, &resp);
 	}
+	if (http_method_unsafe(c->req.method) && http_writers_queue(s, c) == 0)
+		return MHD_YES;
 	http_run(c, &resp);
 	return http_finish(s, c, &resp);
 }
@@ -1396,6 +1547,7 @@ http_server_new(struct app *app, const struct http_routes *tables, size_t ntable
 	s->tables = tables;
 	s->ntables = ntables;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->wmu, NULL);
 	atomic_init(&s->active, 0);
 	atomic_init(&s->stopping, 0);
 	for (t = 0; t < ntables; t++)
@@ -1424,6 +1576,7 @@ http_server_free(struct http_server *s)
 
 	if (s == NULL)
 		return;
+	http_server_writers_stop(s);	/* before the handles they use */
 	for (i = 0; i < s->nclones; i++)
 		app_close(s->clones[i]);
 	free(s->clones);
@@ -1431,6 +1584,7 @@ http_server_free(struct http_server *s)
 		pthread_key_delete(s->key);
 	metrics_free(s->metrics);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->wmu);
 	free(s);
 }
 
@@ -1439,7 +1593,8 @@ http_server_start(struct http_server *s, int fd, unsigned threads)
 {
 	/* epoll where there is one, else poll; ITC lets MHD_quiesce_daemon() wake
 	 * the workers */
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	    MHD_ALLOW_SUSPEND_RESUME;
 
 	return MHD_start_daemon(flags, 0, NULL, NULL, http_access, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,

@@ -243,7 +243,22 @@ struct http_server *http_server_new(struct app *app, const struct http_routes *t
 typedef void (*http_error_page_fn)(struct http_request *req, struct http_response *resp,
     unsigned status);
 void	http_server_error_page(struct http_server *s, http_error_page_fn fn);
-/* Closes the per-thread app handles; call after the daemon has stopped. NULL is fine. */
+/*
+ * Run requests with an unsafe method (POST, PUT, PATCH, DELETE) on `n` writer threads
+ * (1..256) of their own, each with its own app handle, instead of on the MHD thread
+ * that read them; that connection is suspended until the answer is ready. A writer
+ * waiting for its commit then holds up no other connection, and concurrent writes
+ * share group commits. Call once, before http_server_start; 0, or -1 when a thread
+ * could not start (those started run). Without it every request runs on its MHD
+ * thread.
+ */
+int	http_server_writers(struct http_server *s, unsigned n);
+/* Let the writers finish every request queued for them (each connection is resumed
+ * with its answer) and stop. Call before MHD_stop_daemon, which refuses to stop with
+ * a connection still suspended; http_server_free calls it too. */
+void	http_server_writers_stop(struct http_server *s);
+/* Stops the writers, closes the per-thread app handles; call after the daemon has
+ * stopped. NULL is fine. */
 void	http_server_free(struct http_server *s);
 /*
  * Start the MHD daemon on the listening socket `fd` (handed over to MHD) with

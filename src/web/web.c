@@ -264,6 +264,11 @@ web_serve(const struct web_options *o)
 		goto fail;
 	}
 	http_server_error_page(srv, page_error);
+	if (http_server_writers(srv, o->writers > 0 ? o->writers : app_groups_writes(app) ?
+	    WEB_WRITERS_GROUPED : WEB_WRITERS) != 0) {
+		fprintf(stderr, "routecare: cannot start the writer threads\n");
+		goto fail;
+	}
 	d = http_server_start(srv, fd, threads);
 	if (d == NULL) {
 		/* MHD may already have closed the socket on some of its failure paths:
@@ -285,8 +290,10 @@ web_serve(const struct web_options *o)
 	web_drain(srv, d);
 	status = 0;
 fail:
-	if (d != NULL)
+	if (d != NULL) {
+		http_server_writers_stop(srv);	/* no connection left suspended */
 		MHD_stop_daemon(d);
+	}
 	if (audit)
 		app_audit_stop(app);	/* flushes queued read audit rows */
 	http_server_free(srv);		/* worker handles, before their parent */

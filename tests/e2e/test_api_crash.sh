@@ -1,5 +1,6 @@
 # test_api_crash.sh — what the API acknowledged survives a crash: parallel creates and
-# updates, then a continuous stream of creates from four clients with SIGKILL in the
+# updates, a race of PATCHes on one case (one wins: rev checks inside a group commit),
+# then a continuous stream of creates from eight clients with SIGKILL in the
 # middle of it (no clean stop), then a new server finds every create that got a 201 by
 # its id and readable, nothing half written, and an intact audit chain. Runs on SQLite
 # and, under `run --pg`, on PostgreSQL.
@@ -15,8 +16,8 @@ D=$T/data
 PW='correct horse battery'
 printf '%s\n' "$PW" >"$T/pw"
 JH=(-H 'Content-Type: application/json')
-CLIENTS=4
-KILL_AFTER=30		# acknowledged creates in the stream before the SIGKILL
+CLIENTS=8		# enough at once for the server to group their commits
+KILL_AFTER=60		# acknowledged creates in the stream before the SIGKILL
 
 login() {	# login VAR USER
 	expect_http 200 "login $2" "" POST /api/v1/session "${JH[@]}" \
@@ -86,6 +87,26 @@ done
 # shellcheck disable=SC2086
 wait $pids
 check "twenty updates acknowledged ($(cat "$T"/u.*.code | tr '\n' ' '))" test "$(grep -l '^200$' "$T"/u.*.code | wc -l)" = 20
+
+# Concurrent writes share a batch transaction (group commit): the rev check of each
+# sees what the batch already holds, so of ten PATCHes of one case at rev 2 exactly
+# one wins, whichever batch each lands in.
+echo "- ten concurrent PATCHes of one case at rev 2"
+ID10=$(jq -r .data.id "$T/c.10.body")
+pids=
+for i in $(seq 1 10); do
+	curl -s -o /dev/null -w '%{http_code}' --max-time 60 -X PATCH \
+	    -H "Authorization: Bearer $TOK" "${JH[@]}" -H 'If-Match: "2"' \
+	    --data-binary "{\"data\":{\"age\":$i}}" \
+	    "$BASE/api/v1/cases/$ID10" >"$T/p.$i.code" 2>/dev/null &
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+check "one 200 and nine 409 ($(cat "$T"/p.*.code | sort | uniq -c | tr '\n' ' '))" \
+    test "$(grep -l '^200$' "$T"/p.*.code | wc -l):$(grep -l '^409$' "$T"/p.*.code | wc -l)" = "1:9"
+expect_http 200 "the case after the race" "$TOK" GET "/api/v1/cases/$ID10"
+check "the case is at rev 3 (one update on top of rev 2)" test "$(jout .data.rev)" = 3
 
 echo "- $CLIENTS clients stream creates; SIGKILL after $KILL_AFTER acknowledged, mid-stream"
 pids=
