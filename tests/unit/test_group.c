@@ -433,6 +433,55 @@ test_a_write_outside_a_transaction_takes_its_turn(void **state)
 	assert_int_equal(store_rollback(f->origin), RC_OK);
 }
 
+/* ---- read snapshots on a grouped handle ------------------------------------------------ */
+
+/* A read snapshot on a grouped handle sees one state; a write on that handle (which
+ * runs on the group's connection) ends it first, so the request reads its own write. */
+static void
+test_a_snapshot_gives_way_to_the_handles_own_write(void **state)
+{
+	struct fixture *f = *state;
+	struct record_meta a, b, m;
+	struct store_record r;
+	struct store *c, *other;
+	char msg[200];
+
+	assert_int_equal(store_clone(f->origin, &c, msg, sizeof(msg)), RC_OK);
+	assert_int_equal(store_clone(f->origin, &other, msg, sizeof(msg)), RC_OK);
+	make_meta(&a, NULL);
+	assert_int_equal(write_record(other, &a), RC_OK);
+
+	assert_int_equal(store_read_begin(c), RC_OK);
+	assert_false(store_in_transaction(c));
+	assert_int_equal(store_record_get(c, "case", a.id, &r), RC_OK);
+	store_record_free(&r);
+	/* another handle of the group writes: the snapshot does not see it */
+	make_meta(&b, NULL);
+	assert_int_equal(write_record(other, &b), RC_OK);
+	assert_int_equal(store_record_get(c, "case", b.id, &r), RC_ENOTFOUND);
+	/* this handle writes (its own turn in the group): the snapshot ends first,
+	 * and what it wrote and what the other wrote are both read back */
+	make_meta(&m, NULL);
+	assert_int_equal(write_record(c, &m), RC_OK);
+	assert_int_equal(store_record_get(c, "case", m.id, &r), RC_OK);
+	store_record_free(&r);
+	assert_int_equal(store_record_get(c, "case", b.id, &r), RC_OK);
+	store_record_free(&r);
+	assert_int_equal(store_read_end(c), RC_OK);
+
+	/* store_begin ends it too, and the transaction is a real one */
+	assert_int_equal(store_read_begin(c), RC_OK);
+	assert_int_equal(store_record_get(c, "case", a.id, &r), RC_OK);
+	store_record_free(&r);
+	assert_int_equal(store_begin(c), RC_OK);
+	assert_true(store_in_transaction(c));
+	assert_int_equal(store_read_begin(c), RC_OK);	/* in a transaction: nothing */
+	assert_int_equal(store_commit(c), RC_OK);
+	assert_int_equal(store_read_end(c), RC_OK);
+	store_close(other);
+	store_close(c);
+}
+
 int
 main(void)
 {
@@ -446,6 +495,8 @@ main(void)
 		    test_a_rev_check_inside_the_batch_sees_the_batchs_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_write_outside_a_transaction_takes_its_turn, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_snapshot_gives_way_to_the_handles_own_write, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
