@@ -61,6 +61,17 @@ put_date(char *p, int64_t t, int64_t *secs_of_day)
 	return 0;
 }
 
+/* Years outside 1000-9999: as strftime(3) writes them. */
+static void
+clock_format(int64_t t, const char *fmt, char *out, size_t outsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, outsz, fmt, &tm);
+}
+
 /* Written by hand: every record view shows several times, and strftime(3) with
  * gmtime_r(3) cost more than the rest of a view's metadata. */
 void
@@ -69,11 +80,7 @@ clock_iso(int64_t t, char out[CLOCK_ISO_SIZE])
 	int64_t sod;
 
 	if (put_date(out, t, &sod) != 0) {
-		time_t tt = (time_t)t;
-		struct tm tm;
-
-		gmtime_r(&tt, &tm);
-		strftime(out, CLOCK_ISO_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		clock_format(t, "%Y-%m-%dT%H:%M:%SZ", out, CLOCK_ISO_SIZE);
 		return;
 	}
 	out[10] = 'T';
@@ -91,15 +98,10 @@ clock_date(int64_t t, char out[DATE_SIZE])
 {
 	int64_t sod;
 
-	if (put_date(out, t, &sod) != 0) {
-		time_t tt = (time_t)t;
-		struct tm tm;
-
-		gmtime_r(&tt, &tm);
-		strftime(out, DATE_SIZE, "%Y-%m-%d", &tm);
-		return;
-	}
-	out[10] = '\0';
+	if (put_date(out, t, &sod) != 0)
+		clock_format(t, "%Y-%m-%d", out, DATE_SIZE);
+	else
+		out[10] = '\0';
 }
 
 static int
