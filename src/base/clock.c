@@ -61,15 +61,19 @@ put_date(char *p, int64_t t, int64_t *secs_of_day)
 	return 0;
 }
 
-/* Years outside 1000-9999: as strftime(3) writes them. */
+/* Years outside 1000-9999: as strftime(3) writes them, the whole ISO time or
+ * (`date_only`) its date. */
 static void
-clock_format(int64_t t, const char *fmt, char *out, size_t outsz)
+clock_format(int64_t t, int date_only, char *out, size_t outsz)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
 	gmtime_r(&tt, &tm);
-	strftime(out, outsz, fmt, &tm);
+	if (date_only)
+		strftime(out, outsz, "%Y-%m-%d", &tm);
+	else
+		strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* Written by hand: every record view shows several times, and strftime(3) with
@@ -80,7 +84,7 @@ clock_iso(int64_t t, char out[CLOCK_ISO_SIZE])
 	int64_t sod;
 
 	if (put_date(out, t, &sod) != 0) {
-		clock_format(t, "%Y-%m-%dT%H:%M:%SZ", out, CLOCK_ISO_SIZE);
+		clock_format(t, 0, out, CLOCK_ISO_SIZE);
 		return;
 	}
 	out[10] = 'T';
@@ -99,7 +103,7 @@ clock_date(int64_t t, char out[DATE_SIZE])
 	int64_t sod;
 
 	if (put_date(out, t, &sod) != 0)
-		clock_format(t, "%Y-%m-%d", out, DATE_SIZE);
+		clock_format(t, 1, out, DATE_SIZE);
 	else
 		out[10] = '\0';
 }
