@@ -65,6 +65,9 @@ log_flush(void)
 }
 
 /* Format one line: time, level, text, newline. Its length (< LOG_LINE_MAX). */
+static size_t	log_format(char line[LOG_LINE_MAX], enum log_level lvl, const char *fmt,
+		    va_list ap) __attribute__((format(printf, 3, 0)));
+
 static size_t
 log_format(char line[LOG_LINE_MAX], enum log_level lvl, const char *fmt, va_list ap)
 {
