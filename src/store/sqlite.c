@@ -493,12 +493,7 @@ conn_open(struct sqlite_conn *c, const char *path, int cache_kib, char *msg,
 	    "PRAGMA synchronous = FULL;"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA secure_delete = ON;"
-	    "PRAGMA temp_store = MEMORY;"
-	    /* reads of the database file through a mapping, not a pread(2) a page:
-	     * every commit by another connection (the audit writer's, every few ms)
-	     * empties a connection's page cache, so a server re-reads pages all the
-	     * time; capped by SQLite (SQLITE_MAX_MMAP_SIZE, 2 GB on Debian) */
-	    "PRAGMA mmap_size = 1099511627776;";
+	    "PRAGMA temp_store = MEMORY;";
 	char cache[64];
 	int src;
 
