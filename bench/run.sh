@@ -393,7 +393,8 @@ bench_backend() {
 		scripts/pg-test-server stop "$PGDIR"
 		PGDIR=
 	fi
-	rm -rf "$data"
+	# a data directory of its own goes; one given in BENCH_DATA stays
+	[ -n "$DATA_DIR" ] || rm -rf "$data"
 }
 
 # search_config NAMES PREFIX: a curl config that asks for each name in turn, keeping the
