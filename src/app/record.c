@@ -325,23 +325,43 @@ rec_meta_view(struct app *a, const struct app_kind *k, const struct store_record
 	return out;
 }
 
-/* 1 when field `key` of the record goes into the view of `u`: a field of the form
- * that `u`'s role may see, in the summary unless `full`, and not a metadata name
- * (the index columns win). */
-static int
-rec_field_shown(struct app *a, const struct app_actor *u, const struct app_kind *k,
-    const char *key, int full)
+/* Which fields of a kind's records `u` sees: the form and what the policy lets the
+ * role see, looked up once for all the members of a view. */
+struct rec_vis {
+	const struct app_kind	*k;
+	const struct form	*form;
+	int			 visible[FS__MAX];	/* by sensitivity class */
+};
+
+static void
+rec_vis_init(struct app *a, const struct app_actor *u, const struct app_kind *k,
+    struct rec_vis *v)
 {
-	const struct form_field *fld = form_field_find(forms_get(a->forms, k->type), key);
 	size_t i;
 
-	if (fld == NULL || !policy_field_visible(a->policy, &u->pu, fld->sensitivity) ||
-	    rec_meta_name(key))
+	v->k = k;
+	v->form = forms_get(a->forms, k->type);
+	for (i = 0; i < FS__MAX; i++)
+		v->visible[i] = policy_field_visible(a->policy, &u->pu,
+		    (enum form_sensitivity)i);
+}
+
+/* 1 when field `key` of the record goes into the view: a field of the form that the
+ * role may see, in the summary unless `full`, and not a metadata name (the index
+ * columns win). */
+static int
+rec_vis_shows(const struct rec_vis *v, const char *key, int full)
+{
+	const struct form_field *fld = form_field_find(v->form, key);
+	size_t i;
+
+	if (fld == NULL || (unsigned)fld->sensitivity >= FS__MAX ||
+	    !v->visible[fld->sensitivity] || rec_meta_name(key))
 		return 0;
 	if (full)
 		return 1;
-	for (i = 0; k->summary[i] != NULL; i++)
-		if (strcmp(k->summary[i], key) == 0)
+	for (i = 0; v->k->summary[i] != NULL; i++)
+		if (strcmp(v->k->summary[i], key) == 0)
 			return 1;
 	return 0;
 }
@@ -351,13 +371,15 @@ json_t *
 app_rec_view(struct app *a, const struct app_actor *u, const struct app_kind *k,
     const struct store_record *r, const json_t *data, int full)
 {
+	struct rec_vis vis;
 	const char *key;
 	json_t *out, *v;
 
 	if ((out = rec_meta_view(a, k, r)) == NULL)
 		return NULL;
+	rec_vis_init(a, u, k, &vis);
 	json_object_foreach((json_t *)data, key, v)
-		if (rec_field_shown(a, u, k, key, full))
+		if (rec_vis_shows(&vis, key, full))
 			json_object_set(out, key, v);
 	return out;
 }
@@ -673,19 +695,16 @@ app_record_get(struct app *a, const struct app_actor *u, const char *type,
 	return rc;
 }
 
-/* Splicing the members `u` may see after the metadata text; what rec_field_shown
- * asks of the form and the policy, looked up once for all members. */
+/* Splicing the members `u` may see after the metadata text. */
 struct splice_ctx {
-	const struct form	*form;
-	int			 visible[FS__MAX];	/* by sensitivity class */
-	struct buf		*out;
+	struct rec_vis	 vis;
+	struct buf	*out;
 };
 
 static int
 splice_member(void *arg, const char *key, size_t klen, const char *val, size_t vlen)
 {
 	struct splice_ctx *c = arg;
-	const struct form_field *fld;
 	char name[96], *p;
 
 	/* field ids are short and plain; anything else is no field to show */
@@ -693,10 +712,7 @@ splice_member(void *arg, const char *key, size_t klen, const char *val, size_t v
 		return 0;
 	memcpy(name, key, klen);
 	name[klen] = '\0';
-	/* rec_field_shown with `full`: a field of the form, visible, not metadata */
-	if ((fld = form_field_find(c->form, name)) == NULL ||
-	    (unsigned)fld->sensitivity >= FS__MAX || !c->visible[fld->sensitivity] ||
-	    rec_meta_name(name))
+	if (!rec_vis_shows(&c->vis, name, 1))
 		return 0;
 	/* ,"key":value — sizes bounded by the body's, which is bounded */
 	if (buf_reserve(c->out, klen + vlen + 4) != 0)
@@ -724,7 +740,7 @@ app_record_get_text(struct app *a, const struct app_actor *u, const char *type,
 	struct splice_ctx c = { 0 };
 	struct vault_dk dk;
 	char act[APP_ACTION_MAX], *text = NULL;
-	size_t len = 0, start = out->len, i;
+	size_t len = 0, start = out->len;
 	int rc;
 
 	if ((k = kind_or_fail(type, err)) == NULL)
@@ -753,10 +769,7 @@ app_record_get_text(struct app *a, const struct app_actor *u, const char *type,
 		rc = RC_ENOMEM;
 		goto out;
 	}
-	c.form = forms_get(a->forms, k->type);
-	for (i = 0; i < FS__MAX; i++)
-		c.visible[i] = policy_field_visible(a->policy, &u->pu,
-		    (enum form_sensitivity)i);
+	rec_vis_init(a, u, k, &c.vis);
 	c.out = out;
 	/* the metadata object without its closing brace, the members, the brace */
 	out->p[--out->len] = '\0';

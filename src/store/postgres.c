@@ -1265,25 +1265,40 @@ ids_array(struct buf *arr, const char *const *ids, size_t nids)
 }
 
 /* The ids drive (one array, each a lookup of the primary key), then the filter. */
+/* "`head` WHERE <the filter's scope> AND r.id = ANY(ids)", run into `*out` (caller
+ * clears). */
 static int
-pg_store_record_list_ids(struct store *s, const struct store_filter *f,
-    const char *const *ids, size_t nids, store_record_cb cb, void *arg)
+ids_run(struct store *s, const char *head, const struct store_filter *f,
+    const char *const *ids, size_t nids, PGresult **out)
 {
 	struct buf q = BUF_INIT, arr = BUF_INIT;
-	struct store_record r;
 	struct params p;
-	PGresult *res = NULL;
-	int rc = RC_ENOMEM, i, rows;
+	int rc = RC_ENOMEM;
 
+	*out = NULL;
 	memset(&p, 0, sizeof(p));
-	if (ids_array(&arr, ids, nids) != RC_OK ||
-	    buf_puts(&q, "SELECT " RECORD_COLS " FROM records r "
-	    "JOIN record_dk d ON d.record_id = r.id") != 0 ||
+	if (ids_array(&arr, ids, nids) != RC_OK || buf_puts(&q, head) != 0 ||
 	    list_where(&q, &p, f) != RC_OK ||
 	    buf_printf(&q, " AND r.id = ANY($%d::text[])", p.n + 1) != 0)
 		goto out;
 	p_text(&p, arr.p);
-	if ((rc = run_sql(s, q.p, &p, &res)) != RC_OK)
+	rc = run_sql(s, q.p, &p, out);
+out:
+	buf_free(&arr);
+	buf_free(&q);
+	return rc;
+}
+
+static int
+pg_store_record_list_ids(struct store *s, const struct store_filter *f,
+    const char *const *ids, size_t nids, store_record_cb cb, void *arg)
+{
+	struct store_record r;
+	PGresult *res = NULL;
+	int rc = RC_ENOMEM, i, rows;
+
+	if ((rc = ids_run(s, "SELECT " RECORD_COLS " FROM records r "
+	    "JOIN record_dk d ON d.record_id = r.id", f, ids, nids, &res)) != RC_OK)
 		goto out;
 	rows = PQntuples(res);
 	for (i = 0; i < rows; i++) {
@@ -1295,8 +1310,6 @@ pg_store_record_list_ids(struct store *s, const struct store_filter *f,
 	rc = RC_OK;
 out:
 	PQclear(res);
-	buf_free(&arr);
-	buf_free(&q);
 	return rc;
 }
 
@@ -1309,20 +1322,11 @@ pg_store_record_index_ids(struct store *s, const struct store_filter *f,
     const char *const *ids, size_t nids,
     int (*cb)(void *arg, const struct record_meta *m), void *arg)
 {
-	struct buf q = BUF_INIT, arr = BUF_INIT;
 	struct record_meta m;
-	struct params p;
 	PGresult *res = NULL;
 	int rc = RC_ENOMEM, i, rows;
 
-	memset(&p, 0, sizeof(p));
-	if (ids_array(&arr, ids, nids) != RC_OK ||
-	    buf_puts(&q, "SELECT " INDEX_COLS " FROM records r") != 0 ||
-	    list_where(&q, &p, f) != RC_OK ||
-	    buf_printf(&q, " AND r.id = ANY($%d::text[])", p.n + 1) != 0)
-		goto out;
-	p_text(&p, arr.p);
-	if ((rc = run_sql(s, q.p, &p, &res)) != RC_OK)
+	if ((rc = ids_run(s, "SELECT " INDEX_COLS " FROM records r", f, ids, nids, &res)) != RC_OK)
 		goto out;
 	rows = PQntuples(res);
 	for (i = 0; i < rows; i++) {
@@ -1346,8 +1350,6 @@ pg_store_record_index_ids(struct store *s, const struct store_filter *f,
 	rc = RC_OK;
 out:
 	PQclear(res);
-	buf_free(&arr);
-	buf_free(&q);
 	return rc;
 }
 

@@ -1646,21 +1646,20 @@ sqlite_store_key_records(struct store *s, const uint8_t key[STORE_BLIND_BYTES],
 	return rc;
 }
 
-/* The ids drive (each one a lookup of the primary key); the unary + keeps SQLite off
- * the scope indexes, which would walk the whole scope. */
+/* "`head` WHERE <the filter's scope> AND r.id IN (ids)", prepared and bound into `*out`
+ * (caller finalizes). The ids drive (each one a lookup of the primary key); the unary
+ * + of list_where_driven keeps SQLite off the scope indexes, which would walk the whole
+ * scope. */
 static int
-sqlite_store_record_list_ids(struct store *s, const struct store_filter *f,
-    const char *const *ids, size_t nids, store_record_cb cb, void *arg)
+ids_prepare(struct store *s, const char *head, const struct store_filter *f,
+    const char *const *ids, size_t nids, sqlite3_stmt **out)
 {
 	struct buf q = BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	struct store_record r;
 	size_t k;
-	int rc = RC_ENOMEM, src, i;
+	int rc = RC_ENOMEM, i;
 
-	if (buf_puts(&q, "SELECT " RECORD_COLS " FROM records r "
-	    "CROSS JOIN record_dk d ON d.record_id = r.id") != 0 ||
-	    list_where_driven(&q, f, 1) != RC_OK ||
+	*out = NULL;
+	if (buf_puts(&q, head) != 0 || list_where_driven(&q, f, 1) != RC_OK ||
 	    buf_puts(&q, " AND r.id IN (?") != 0)
 		goto out;
 	for (k = 1; k < nids; k++)
@@ -1668,14 +1667,30 @@ sqlite_store_record_list_ids(struct store *s, const struct store_filter *f,
 			goto out;
 	if (buf_puts(&q, ")") != 0)
 		goto out;
-	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, out, NULL) != SQLITE_OK) {
 		rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
 		goto out;
 	}
-	i = list_bind(st, 1, f);
+	i = list_bind(*out, 1, f);
 	for (k = 0; k < nids; k++)
-		bind_text(st, i++, ids[k]);
+		bind_text(*out, i++, ids[k]);
 	rc = RC_OK;
+out:
+	buf_free(&q);
+	return rc;
+}
+
+static int
+sqlite_store_record_list_ids(struct store *s, const struct store_filter *f,
+    const char *const *ids, size_t nids, store_record_cb cb, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_record r;
+	int rc, src;
+
+	if ((rc = ids_prepare(s, "SELECT " RECORD_COLS " FROM records r "
+	    "CROSS JOIN record_dk d ON d.record_id = r.id", f, ids, nids, &st)) != RC_OK)
+		goto out;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((rc = record_read_row(st, &r)) != RC_OK)
 			goto out;
@@ -1686,7 +1701,6 @@ sqlite_store_record_list_ids(struct store *s, const struct store_filter *f,
 		rc = rc_from_sqlite(C(s)->db, src);
 out:
 	sqlite3_finalize(st);
-	buf_free(&q);
 	return rc;
 }
 
@@ -1702,28 +1716,12 @@ sqlite_store_record_index_ids(struct store *s, const struct store_filter *f,
     int (*cb)(void *arg, const struct record_meta *m), void *arg)
 {
 	struct record_meta m;
-	struct buf q = BUF_INIT;
 	sqlite3_stmt *st = NULL;
-	size_t k;
-	int rc = RC_ENOMEM, src, i;
+	int rc, src;
 
-	if (buf_puts(&q, "SELECT " INDEX_COLS " FROM records r "
-	    "INDEXED BY records_report") != 0 || list_where_driven(&q, f, 1) != RC_OK ||
-	    buf_puts(&q, " AND r.id IN (?") != 0)
+	if ((rc = ids_prepare(s, "SELECT " INDEX_COLS " FROM records r "
+	    "INDEXED BY records_report", f, ids, nids, &st)) != RC_OK)
 		goto out;
-	for (k = 1; k < nids; k++)
-		if (buf_puts(&q, ", ?") != 0)
-			goto out;
-	if (buf_puts(&q, ")") != 0)
-		goto out;
-	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-		rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
-		goto out;
-	}
-	i = list_bind(st, 1, f);
-	for (k = 0; k < nids; k++)
-		bind_text(st, i++, ids[k]);
-	rc = RC_OK;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&m, 0, sizeof(m));
 		col_text(st, 0, m.id, sizeof(m.id));
@@ -1746,7 +1744,6 @@ sqlite_store_record_index_ids(struct store *s, const struct store_filter *f,
 		rc = rc_from_sqlite(C(s)->db, src);
 out:
 	sqlite3_finalize(st);
-	buf_free(&q);
 	return rc;
 }
 
