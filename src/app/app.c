@@ -23,6 +23,14 @@
 
 #define CONFIG_FILE_MAX	(4 * 1024 * 1024)
 
+void
+app_error_init(struct app_error *err)
+{
+	err->message[0] = '\0';
+	err->code[0] = '\0';
+	err->fields.n = err->fields.dropped = 0;
+}
+
 int
 app_fail(struct app_error *err, int rc, const char *fmt, ...)
 {
@@ -465,6 +473,16 @@ app_clone(struct app *a, struct app **out, struct app_error *err)
 	}
 	*out = c;
 	return RC_OK;
+}
+
+/* enough for the interior pages a writer reads before its write: the session, the
+ * record it changes */
+#define APP_WRITER_CACHE_KIB	512
+
+int
+app_clone_cache_small(struct app *a)
+{
+	return store_cache(a->store, APP_WRITER_CACHE_KIB);
 }
 
 int

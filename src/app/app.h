@@ -30,6 +30,10 @@ struct app_error {
 	char			code[16];
 };
 
+/* An empty error without zeroing its 10 KB of field slots: for the paths that run
+ * on every request. `= { 0 }` is as good anywhere else. */
+void	app_error_init(struct app_error *err);
+
 /* The user on whose behalf an action runs. */
 struct app_actor {
 	struct policy_user	pu;
@@ -212,6 +216,9 @@ int	app_clone(struct app *a, struct app **out, struct app_error *err);
 /* 1 when concurrent writes of clones share commits (SQLite: the more writes at once,
  * the fewer fsyncs), 0 when each commits alone (PostgreSQL). */
 int	app_groups_writes(const struct app *a);
+/* Keep the own page cache of clone `a` small: a writer thread's, whose writes go
+ * through the shared write connection (see app_clone). */
+int	app_clone_cache_small(struct app *a);
 
 /*
  * A request that reads: its reads between these see one state of the database and

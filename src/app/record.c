@@ -1158,6 +1158,12 @@ app_record_list(struct app *a, const struct app_actor *u, const char *type,
 	f.limit = per;
 	f.offset = (page - 1) * per;
 	rc = store_record_list(a->store, &f, &total, list_row, &c);
+	if (rc == RC_EINVALID && f.nterms > 0) {
+		/* the store counts the matches of a search up to a limit */
+		rc = app_fail(err, rc, "query: matches too many %s; add a word or a filter",
+		    k->nouns);
+		goto fail;
+	}
 	if (rc != RC_OK) {
 		if (rc != RC_EINTEGRITY)
 			rc = app_fail(err, rc, "cannot list %s", k->nouns);

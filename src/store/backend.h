@@ -100,6 +100,7 @@ struct store_ops {
 	 * commit (store_groups_writes is 0) */
 	int (*clone)(struct store *s, struct store **out, char *msg, size_t msgsz);
 	int (*bulk)(struct store *s, int on);
+	int (*cache)(struct store *s, int kib);	/* NULL: the backend has none */
 	int (*record_insert)(struct store *s, const struct record_meta *m, const uint8_t
 	    *dk, size_t dk_len, const uint8_t *body, size_t body_len);
 	int (*record_get)(struct store *s, const char *type, const char *id_or_short,

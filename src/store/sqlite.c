@@ -483,6 +483,15 @@ col_blob(sqlite3_stmt *st, int i, uint8_t **p, size_t *n)
 
 /* ---- open, migrate, transactions --------------------------------------------- */
 
+/* Once per process, before the first connection: no memory statistics, which cost
+ * a global mutex on every one of SQLite's allocations (about fifty per request). */
+static void
+sqlite_global_init(void)
+{
+	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+		log_warn("sqlite: memory statistics stay on");
+}
+
 /* Open connection `c` on `path`: WAL, durable commits, `cache_kib` of page cache. */
 static int
 conn_open(struct sqlite_conn *c, const char *path, int cache_kib, char *msg,
@@ -494,9 +503,11 @@ conn_open(struct sqlite_conn *c, const char *path, int cache_kib, char *msg,
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA secure_delete = ON;"
 	    "PRAGMA temp_store = MEMORY;";
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	char cache[64];
 	int src;
 
+	(void)pthread_once(&once, sqlite_global_init);
 	memset(c, 0, sizeof(*c));
 	src = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL);
@@ -1057,16 +1068,45 @@ sqlite_store_commit(struct store *s)
 
 /* Random blind-index keys touch pages all over their B-trees: a load of thousands of
  * cases per transaction needs them cached (else they spill to the WAL and are read
- * back), and checkpoints every 4 MB of WAL copy the same hot pages again and again. */
+ * back), and checkpoints every 4 MB of WAL copy the same hot pages again and again.
+ * A bulk load may take a quarter of the machine's memory, 256 MiB to 4 GiB: at a
+ * million cases the indexes it writes at random are gigabytes, and every page
+ * that is not cached is read back from disk on each of its inserts. */
 static int
 sqlite_store_bulk(struct store *s, int on)
 {
-	const char *sql = on ?
-	    "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 16384;" :
-	    "PRAGMA cache_size = -8192; PRAGMA wal_autocheckpoint = 1000;";
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	int64_t kib = 256 * 1024;
+	char sql[128];
 
+	if (pages > 0 && psz > 0 && (int64_t)pages / 4 > kib / ((int64_t)psz / 1024))
+		kib = (int64_t)pages / 4 * ((int64_t)psz / 1024);
+	if (kib > 4 * 1024 * 1024)
+		kib = 4 * 1024 * 1024;
+	if (on)
+		snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%lld; "
+		    "PRAGMA wal_autocheckpoint = 16384;", (long long)kib);
+	else
+		snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d; "
+		    "PRAGMA wal_autocheckpoint = 1000;", SQLITE_CACHE_KIB);
 	if (sqlite3_exec(C(s)->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		log_error("sqlite: bulk mode: %s", sqlite3_errmsg(C(s)->db));
+		return RC_EIO;
+	}
+	return RC_OK;
+}
+
+/* A handle that mostly writes (a server's writer thread) reads little on its own
+ * connection: its page cache is kept to `kib`, so that 64 writers do not hold 64
+ * full caches (500 MB at a million cases). */
+static int
+sqlite_store_cache(struct store *s, int kib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d;", kib);
+	if (sqlite3_exec(S(s)->own.db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		log_error("sqlite: cache size: %s", sqlite3_errmsg(S(s)->own.db));
 		return RC_EIO;
 	}
 	return RC_OK;
@@ -1394,7 +1434,7 @@ static int
 list_where_driven(struct buf *q, const struct store_filter *f, int driven)
 {
 	size_t t, k;
-	int rc = 0;
+	int rc = 0, ids_drive = driven;
 
 	/* With search terms (or a list of ids: `driven`), the records come from the
 	 * blind-index lists of the first term (a few hundred ids at most), not from a
@@ -1439,9 +1479,21 @@ list_where_driven(struct buf *q, const struct store_filter *f, int driven)
 		rc |= buf_puts(q, " AND r.created_at >= ?");
 	if (f->created_to != 0)
 		rc |= buf_puts(q, " AND r.created_at < ?");
+	/* The first term drives unless the caller's ids do: its records are the only
+	 * ones looked up. Every other term is probed for each of them, a point lookup
+	 * per key in the primary key (key, record_id), never read whole: a common name
+	 * at a million cases has tens of thousands of entries. Probes of one name fall
+	 * among that name's entries, pages that the next search of it finds cached,
+	 * where the record_id index would scatter them over the whole blind index.
+	 * sqlite_store_record_list puts the rarest term first. */
 	for (t = 0; t < f->nterms; t++) {
-		rc |= buf_puts(q, " AND r.id IN (SELECT record_id FROM record_keys "
-		    "WHERE key IN (?");
+		if (t == 0 && !ids_drive)
+			rc |= buf_puts(q, " AND r.id IN (SELECT record_id FROM record_keys "
+			    "WHERE key IN (?");
+		else
+			rc |= buf_puts(q, " AND EXISTS (SELECT 1 FROM record_keys x INDEXED BY "
+			    "sqlite_autoindex_record_keys_1 "
+			    "WHERE x.record_id = r.id AND x.key IN (?");
 		for (k = 1; k < f->terms[t].n; k++)
 			rc |= buf_puts(q, ", ?");
 		rc |= buf_puts(q, "))");
@@ -1506,10 +1558,49 @@ list_bind(sqlite3_stmt *st, int i, const struct store_filter *f)
 	return i;
 }
 
+static int sqlite_store_key_count(struct store *s, const uint8_t key[STORE_BLIND_BYTES],
+    int64_t cap, int64_t *count);
+static int list_by_terms(struct store *s, const struct store_filter *f, int64_t *total,
+    store_record_cb cb, void *arg);
+
+/* Counted up to here, a term is common: past it, which term drives matters little. */
+#define TERM_COUNT_CAP	2000
+
+/* `terms` (room for STORE_KEY_GROUPS_MAX): the terms of `f`, the one with the fewest
+ * records first (list_where_driven lets the first term drive). */
 static int
-sqlite_store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
-    store_record_cb cb, void *arg)
+terms_rarest_first(struct store *s, const struct store_filter *f,
+    struct store_key_any *terms)
 {
+	int64_t n, best = INT64_MAX, sum;
+	size_t t, k, first = 0;
+	int rc;
+
+	for (t = 0; t < f->nterms; t++) {
+		for (k = 0, sum = 0; k < f->terms[t].n; k++) {
+			if ((rc = sqlite_store_key_count(s, f->terms[t].k[k], TERM_COUNT_CAP,
+			    &n)) != RC_OK)
+				return rc;
+			sum += n;
+		}
+		if (sum < best) {
+			best = sum;
+			first = t;
+		}
+	}
+	terms[0] = f->terms[first];
+	for (t = 0, k = 1; t < f->nterms; t++)
+		if (t != first)
+			terms[k++] = f->terms[t];
+	return RC_OK;
+}
+
+static int
+sqlite_store_record_list(struct store *s, const struct store_filter *given,
+    int64_t *total, store_record_cb cb, void *arg)
+{
+	struct store_key_any terms[STORE_KEY_GROUPS_MAX];
+	struct store_filter fr = *given, *f = &fr;
 	struct buf q = BUF_INIT;
 	sqlite3_stmt *st = NULL;
 	struct store_record r;
@@ -1522,6 +1613,13 @@ sqlite_store_record_list(struct store *s, const struct store_filter *f, int64_t 
 	for (t = 0; t < f->nterms; t++)
 		if (f->terms[t].n < 1 || f->terms[t].n > STORE_KEY_ANY_MAX)
 			return RC_EINVALID;
+	if (f->nterms > 1) {
+		if ((rc = terms_rarest_first(s, given, terms)) != RC_OK)
+			return rc;
+		fr.terms = terms;
+	}
+	if (f->nterms > 0)
+		return list_by_terms(s, f, total, cb, arg);
 
 	if (total != NULL) {
 		if (buf_puts(&q, "SELECT count(*) FROM records r") != 0 ||
@@ -1646,13 +1744,13 @@ sqlite_store_key_records(struct store *s, const uint8_t key[STORE_BLIND_BYTES],
 	return rc;
 }
 
-/* "`head` WHERE <the filter's scope> AND r.id IN (ids)", prepared and bound into `*out`
- * (caller finalizes). The ids drive (each one a lookup of the primary key); the unary
+/* "`head` WHERE <the filter's scope> AND r.id IN (ids)`tail`", prepared and bound into
+ * `*out` (caller finalizes). The ids drive (each one a lookup of the primary key); the unary
  * + of list_where_driven keeps SQLite off the scope indexes, which would walk the whole
  * scope. */
 static int
 ids_prepare(struct store *s, const char *head, const struct store_filter *f,
-    const char *const *ids, size_t nids, sqlite3_stmt **out)
+    const char *const *ids, size_t nids, const char *tail, sqlite3_stmt **out)
 {
 	struct buf q = BUF_INIT;
 	size_t k;
@@ -1665,7 +1763,7 @@ ids_prepare(struct store *s, const char *head, const struct store_filter *f,
 	for (k = 1; k < nids; k++)
 		if (buf_puts(&q, ", ?") != 0)
 			goto out;
-	if (buf_puts(&q, ")") != 0)
+	if (buf_puts(&q, ")") != 0 || buf_puts(&q, tail) != 0)
 		goto out;
 	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, out, NULL) != SQLITE_OK) {
 		rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
@@ -1689,7 +1787,8 @@ sqlite_store_record_list_ids(struct store *s, const struct store_filter *f,
 	int rc, src;
 
 	if ((rc = ids_prepare(s, "SELECT " RECORD_COLS " FROM records r "
-	    "CROSS JOIN record_dk d ON d.record_id = r.id", f, ids, nids, &st)) != RC_OK)
+	    "CROSS JOIN record_dk d ON d.record_id = r.id", f, ids, nids, "", &st)) !=
+	    RC_OK)
 		goto out;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((rc = record_read_row(st, &r)) != RC_OK)
@@ -1701,6 +1800,112 @@ sqlite_store_record_list_ids(struct store *s, const struct store_filter *f,
 		rc = rc_from_sqlite(C(s)->db, src);
 out:
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* One match of a search: what its page order needs. */
+struct term_match {
+	char	id[ID_SIZE];
+	int64_t	updated_at;
+};
+
+static int
+term_match_cmp(const void *x, const void *y)
+{
+	const struct term_match *a = x, *b = y;
+
+	if (a->updated_at != b->updated_at)
+		return a->updated_at > b->updated_at ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+/* At most this many matches of one search: past it, ask for more words. */
+#define TERM_MATCHES_MAX	200000
+
+/*
+ * store_record_list with search terms. One pass finds every match: the first term's
+ * records, each checked on the narrow index (type, scope, filters; the other terms
+ * probed) and its row read only when it matches, for the update time. The matches are
+ * counted and sorted here, then the page's rows alone are read. A count query and a
+ * list query would each walk the same records, at a million cases mostly from disk.
+ */
+static int
+list_by_terms(struct store *s, const struct store_filter *f, int64_t *total,
+    store_record_cb cb, void *arg)
+{
+	struct store_filter page = *f;
+	struct term_match *m = NULL, *grown;
+	struct store_record r;
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	const char **ids = NULL;
+	size_t n = 0, cap = 0, from, k;
+	int rc = RC_ENOMEM, src;
+
+	if (buf_puts(&q, "SELECT r.id, r.updated_at FROM records r INDEXED BY "
+	    "records_report") != 0 || list_where(&q, f) != RC_OK)
+		goto out;
+	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
+		goto out;
+	}
+	list_bind(st, 1, f);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+
+			if (ncap > TERM_MATCHES_MAX) {
+				rc = RC_EINVALID;
+				goto out;
+			}
+			if ((grown = realloc(m, ncap * sizeof(*m))) == NULL)
+				goto out;
+			m = grown;
+			cap = ncap;
+		}
+		col_text(st, 0, m[n].id, sizeof(m[n].id));
+		m[n].updated_at = sqlite3_column_int64(st, 1);
+		n++;
+	}
+	if (src != SQLITE_DONE) {
+		rc = rc_from_sqlite(C(s)->db, src);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (total != NULL)
+		*total = (int64_t)n;
+	rc = RC_OK;
+	if ((uint64_t)f->offset >= n)
+		goto out;
+	qsort(m, n, sizeof(*m), term_match_cmp);
+	from = (size_t)f->offset;
+	if ((ids = calloc((size_t)f->limit, sizeof(*ids))) == NULL) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	for (k = 0; k < (size_t)f->limit && from + k < n; k++)
+		ids[k] = m[from + k].id;
+	/* the page's rows, in the same order; the terms were checked above */
+	page.terms = NULL;
+	page.nterms = 0;
+	if ((rc = ids_prepare(s, "SELECT " RECORD_COLS " FROM records r "
+	    "CROSS JOIN record_dk d ON d.record_id = r.id", &page, ids, k,
+	    " ORDER BY r.updated_at DESC, r.id", &st)) != RC_OK)
+		goto out;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = record_read_row(st, &r)) != RC_OK)
+			goto out;
+		if ((rc = cb(arg, &r)) != 0)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = rc_from_sqlite(C(s)->db, src);
+out:
+	sqlite3_finalize(st);
+	buf_free(&q);
+	free(ids);
+	free(m);
 	return rc;
 }
 
@@ -1720,7 +1925,7 @@ sqlite_store_record_index_ids(struct store *s, const struct store_filter *f,
 	int rc, src;
 
 	if ((rc = ids_prepare(s, "SELECT " INDEX_COLS " FROM records r "
-	    "INDEXED BY records_report", f, ids, nids, &st)) != RC_OK)
+	    "INDEXED BY records_report", f, ids, nids, "", &st)) != RC_OK)
 		goto out;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&m, 0, sizeof(m));
@@ -2761,6 +2966,7 @@ static const struct store_ops sqlite_ops = {
 	.read_begin = sqlite_store_read_begin,
 	.read_end = sqlite_store_read_end,
 	.bulk = sqlite_store_bulk,
+	.cache = sqlite_store_cache,
 	.rollback = sqlite_store_rollback,
 	.record_insert = sqlite_store_record_insert,
 	.record_get = sqlite_store_record_get,

@@ -140,6 +140,14 @@ store_bulk(struct store *s, int on)
 }
 
 int
+store_cache(struct store *s, int kib)
+{
+	if (s->ops->cache == NULL)
+		return RC_OK;
+	return s->ops->cache(s, kib);
+}
+
+int
 store_in_transaction(struct store *s)
 {
 	return s->ops->in_transaction(s);

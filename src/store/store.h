@@ -72,6 +72,8 @@ int	store_read_end(struct store *s);
  * checkpoints on SQLite (nothing to change on PostgreSQL). Every commit stays as
  * durable as ever; only memory use grows while it is on. */
 int	store_bulk(struct store *s, int on);
+/* Keep this handle's own page cache to `kib` KiB (SQLite; nothing on PostgreSQL). */
+int	store_cache(struct store *s, int kib);
 
 /* ---- records ---------------------------------------------------------------- */
 
@@ -147,7 +149,9 @@ struct store_filter {
  * and returns 0 to go on or an rc to stop (returned by store_record_list). */
 typedef int (*store_record_cb)(void *arg, struct store_record *r);
 
-/* Rows matching `f` in pages; `*total` (when not NULL) is the count of all matches. */
+/* Rows matching `f` in pages; `*total` (when not NULL) is the count of all matches.
+ * With search terms, RC_EINVALID when too many records match to sort them (200,000
+ * on SQLite): the caller asks for another word. */
 int	store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
 	    store_record_cb cb, void *arg);
 

@@ -353,9 +353,7 @@ api_record_get(struct http_request *req, struct http_response *resp)
 	int64_t rev = 0;
 	int rc;
 
-	err.message[0] = '\0';
-	err.code[0] = '\0';
-	err.fields.n = err.fields.dropped = 0;
+	app_error_init(&err);
 	/* {"data":<the view, spliced from the sealed text without a parse>}\n */
 	if (http_body_begin(resp, 200, "application/json", "{\"data\":") != 0)
 		return;

@@ -444,11 +444,12 @@ http_app_error(struct http_request *req, struct http_response *resp, int rc,
 
 /* ---- per-thread app handles ------------------------------------------------------- */
 
-/* This thread's app handle: a clone of the server's, made on first use. */
+/* This thread's app handle: a clone of the server's, made on first use; a writer's
+ * (`writer` 1) keeps a small page cache of its own. */
 static struct app *
-http_thread_app(struct http_server *s)
+http_thread_app(struct http_server *s, int writer)
 {
-	struct app_error err = { 0 };
+	struct app_error err;
 	struct app *a = pthread_getspecific(s->key);
 	struct app **grown;
 	size_t ncap;
@@ -456,6 +457,7 @@ http_thread_app(struct http_server *s)
 
 	if (a != NULL)
 		return a;
+	app_error_init(&err);
 	pthread_mutex_lock(&s->lock);
 	if (s->nclones == s->capclones) {
 		ncap = s->capclones ? s->capclones * 2 : 16;
@@ -476,6 +478,8 @@ http_thread_app(struct http_server *s)
 	}
 	s->clones[s->nclones++] = a;
 	pthread_mutex_unlock(&s->lock);
+	if (writer && app_clone_cache_small(a) != RC_OK)
+		log_warn("http: a writer's page cache keeps its default size");
 	if (pthread_setspecific(s->key, a) != 0)
 		log_warn("http: cannot keep a worker's database handle");
 	return a;
@@ -924,10 +928,12 @@ http_form_body_free(struct http_form_body *fb)
 static int
 http_authenticate(struct http_request *req, struct http_response *resp, int required)
 {
-	struct app_error err = { 0 };
+	struct app_error err;
 	const char *h, *tok = NULL, *csrf;
 	enum http_auth via = HTTP_AUTH_NONE;
 	int rc = RC_EAUTH;
+
+	app_error_init(&err);
 
 	if ((h = http_header(req, "Authorization")) != NULL) {
 		if (strncasecmp(h, "Bearer ", 7) == 0) {
@@ -985,8 +991,10 @@ http_authenticate(struct http_request *req, struct http_response *resp, int requ
 static void
 http_authenticate_page(struct http_request *req)
 {
-	struct app_error err = { 0 };
+	struct app_error err;
 	const char *tok = http_cookie(req, HTTP_SESSION_COOKIE);
+
+	app_error_init(&err);
 
 	if (tok == NULL || req->app == NULL || req->auth != HTTP_AUTH_NONE)
 		return;
@@ -1161,7 +1169,7 @@ http_begin(struct http_server *s, struct http_ctx *c, struct http_response *resp
 	size_t cl = 0;
 	int has_cl, has_body;
 
-	c->req.app = http_thread_app(s);
+	c->req.app = http_thread_app(s, 0);
 	allow[0] = '\0';
 	if (strlen(c->req.path) > HTTP_PATH_MAX ||
 	    (r = http_route_find(s, c, allow, sizeof(allow))) == NULL) {
@@ -1347,7 +1355,7 @@ http_writer_run(void *arg)
 			break;		/* stopping, and nothing left */
 
 		/* this thread's own handle: a store handle serves one thread */
-		if ((c->req.app = http_thread_app(s)) == NULL)
+		if ((c->req.app = http_thread_app(s, 1)) == NULL)
 			http_error(&c->deferred_resp, 503, "unavailable",
 			    "the server cannot reach its database");
 		else

@@ -340,6 +340,105 @@ test_list_filters_by_scope_and_blind_keys(void **state)
 	buf_free(&b);
 }
 
+/* Several terms: the rarest drives (sqlite: terms_rarest_first), the others are
+ * probed; which order they come in changes nothing in what is found or counted. */
+static void
+test_list_terms_any_order(void **state)
+{
+	struct fixture *f = *state;
+	struct record_meta m[6];
+	uint8_t kc[1][STORE_BLIND_BYTES], kr[1][STORE_BLIND_BYTES], kx[1][STORE_BLIND_BYTES];
+	uint8_t both[2][STORE_BLIND_BYTES], all3[3][STORE_BLIND_BYTES];
+	struct store_key_any terms[3], swapped[3];
+	struct store_filter flt = { 0 };
+	struct buf b = BUF_INIT;
+	int64_t total = -1;
+	size_t i;
+
+	memset(kc, 0xc1, sizeof(kc));	/* common: five records */
+	memset(kr, 0x71, sizeof(kr));	/* rare: two */
+	memset(kx, 0x55, sizeof(kx));	/* a third name, on one */
+	memcpy(both[0], kc[0], STORE_BLIND_BYTES);
+	memcpy(both[1], kr[0], STORE_BLIND_BYTES);
+	memcpy(all3[0], kc[0], STORE_BLIND_BYTES);
+	memcpy(all3[1], kr[0], STORE_BLIND_BYTES);
+	memcpy(all3[2], kx[0], STORE_BLIND_BYTES);
+	for (i = 0; i < 6; i++) {
+		char owner[8];
+
+		snprintf(owner, sizeof(owner), "u%zu", i + 1);
+		make_meta(&m[i], i == 2 ? "ag-b" : "ag-a", owner, "LY01");
+		m[i].updated_at = (int64_t)(10 - i);
+		insert(f, &m[i], "x");
+	}
+	/* u1: c r x; u2: c; u3 (agency b): c r; u4: c; u5: c; u6: nothing */
+	assert_int_equal(store_record_keys_set(f->s, m[0].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])all3, 3), RC_OK);
+	assert_int_equal(store_record_keys_set(f->s, m[2].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])both, 2), RC_OK);
+	for (i = 1; i < 5; i++)
+		if (i != 2)	/* u2, u4, u5 */
+			assert_int_equal(store_record_keys_set(f->s, m[i].id,
+			    (const uint8_t (*)[STORE_BLIND_BYTES])kc, 1), RC_OK);
+
+	memset(terms, 0, sizeof(terms));
+	memcpy(terms[0].k[0], kc[0], STORE_BLIND_BYTES);
+	terms[0].n = 1;
+	memcpy(terms[1].k[0], kr[0], STORE_BLIND_BYTES);
+	terms[1].n = 1;
+	swapped[0] = terms[1];
+	swapped[1] = terms[0];
+	flt.type = "case";
+	flt.limit = 10;
+	flt.terms = terms;
+	flt.nterms = 2;
+
+	/* common then rare, rare then common: u1 and u3, newest first */
+	assert_int_equal(store_record_list(f->s, &flt, &total, collect, &b), RC_OK);
+	assert_int_equal(total, 2);
+	assert_string_equal(b.p, "u1,u3,");
+	buf_reset(&b);
+	flt.terms = swapped;
+	assert_int_equal(store_record_list(f->s, &flt, &total, collect, &b), RC_OK);
+	assert_int_equal(total, 2);
+	assert_string_equal(b.p, "u1,u3,");
+
+	/* the scope still holds on the probed terms */
+	buf_reset(&b);
+	flt.agency_id = "ag-a";
+	assert_int_equal(store_record_list(f->s, &flt, &total, collect, &b), RC_OK);
+	assert_int_equal(total, 1);
+	assert_string_equal(b.p, "u1,");
+
+	/* a term of alternatives (rare or the third name) after the common one */
+	buf_reset(&b);
+	flt.agency_id = NULL;
+	flt.terms = terms;
+	memcpy(terms[1].k[1], kx[0], STORE_BLIND_BYTES);
+	terms[1].n = 2;
+	assert_int_equal(store_record_list(f->s, &flt, &total, collect, &b), RC_OK);
+	assert_int_equal(total, 2);
+	assert_string_equal(b.p, "u1,u3,");
+
+	/* three terms, the rarest last: u1 alone has all three */
+	buf_reset(&b);
+	terms[1].n = 1;
+	memcpy(terms[2].k[0], kx[0], STORE_BLIND_BYTES);
+	terms[2].n = 1;
+	flt.nterms = 3;
+	assert_int_equal(store_record_list(f->s, &flt, &total, collect, &b), RC_OK);
+	assert_int_equal(total, 1);
+	assert_string_equal(b.p, "u1,");
+
+	/* a term nobody has: nothing, whatever its place */
+	buf_reset(&b);
+	memset(terms[2].k[0], 0x99, STORE_BLIND_BYTES);
+	assert_int_equal(store_record_list(f->s, &flt, &total, collect, &b), RC_OK);
+	assert_int_equal(total, 0);
+	assert_string_equal(b.p == NULL ? "" : b.p, "");
+	buf_free(&b);
+}
+
 /* Blocking reads: a key's records, within the filter, without a sort or a scan. */
 static void
 test_key_count_and_list_by_key(void **state)
@@ -1784,6 +1883,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_duplicate_short_id_is_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_rev_is_refused_and_nothing_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters_by_scope_and_blind_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_terms_any_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_count_and_list_by_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_records_and_list_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_erase_destroys_key_and_record, setup, teardown),
