@@ -144,7 +144,7 @@ main(int argc, char **argv)
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, 1024u,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),	/* as routecare */
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "minimal: cannot listen on port %d\n", port);

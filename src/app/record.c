@@ -597,7 +597,7 @@ app_record_create(struct app *a, const struct app_actor *u, const char *type,
 		goto out;
 	}
 
-	id_uuid4(m.id);
+	id_uuid7(m.id);	/* time-ordered: its index entries go beside the last ones */
 	str_copy(m.type, sizeof(m.type), k->type);
 	m.rev = 1;
 	str_copy(m.status, sizeof(m.status), k->first_status);

@@ -1125,7 +1125,7 @@ xfer_hold(struct app *a, const struct app_actor *u, const struct package_opened 
 	clock_iso(clock_now(), now_iso);
 	clock_iso(op->created_at, made);
 	clock_iso(op->expires_at, exp);
-	id_uuid4(m.id);
+	id_uuid7(m.id);
 	str_copy(m.type, sizeof(m.type), kind_inbound.type);
 	str_copy(m.status, sizeof(m.status), "pending");
 	str_copy(m.owner_id, sizeof(m.owner_id), u != NULL ? u->pu.id : "");

@@ -1,13 +1,29 @@
-/* id.c — random identifiers from libsodium's CSPRNG. */
+/* id.c — identifiers from libsodium's CSPRNG (and, for records, the clock). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
 #include "base/id.h"
 
 static const char short_alphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";
+
+static void
+id_format(const uint8_t r[16], char out[ID_SIZE])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[r[i] >> 4];
+		out[o++] = hex[r[i] & 0x0f];
+	}
+	out[o] = '\0';
+}
 
 void
 id_uuid4(char out[ID_SIZE])
@@ -17,10 +33,28 @@ id_uuid4(char out[ID_SIZE])
 	randombytes_buf(r, sizeof(r));
 	r[6] = (uint8_t)((r[6] & 0x0f) | 0x40);
 	r[8] = (uint8_t)((r[8] & 0x3f) | 0x80);
-	snprintf(out, ID_SIZE,
-	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-	    r[12], r[13], r[14], r[15]);
+	id_format(r, out);
+}
+
+/* RFC 9562 version 7: unix_ts_ms (48 bits, big-endian), ver, rand_a, var, rand_b. */
+void
+id_uuid7(char out[ID_SIZE])
+{
+	struct timespec ts;
+	uint64_t ms = 0;
+	uint8_t r[16];
+	int i;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == 0 && ts.tv_sec > 0)
+		ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	randombytes_buf(r, sizeof(r));
+	for (i = 5; i >= 0; i--) {
+		r[i] = (uint8_t)(ms & 0xff);
+		ms >>= 8;
+	}
+	r[6] = (uint8_t)((r[6] & 0x0f) | 0x70);
+	r[8] = (uint8_t)((r[8] & 0x3f) | 0x80);
+	id_format(r, out);
 }
 
 void

@@ -71,6 +71,31 @@ test_ids_have_their_shape_and_differ(void **state)
 	assert_true(id_is_uuid(a));
 	assert_string_not_equal(a, b);
 	assert_int_equal(a[14], '4');
+	assert_true(strchr("89ab", a[19]) != NULL);
+	/* version 7: valid, ordered by time (two ms apart), random after it, and its
+	 * first 12 hex digits the time in milliseconds */
+	{
+		struct timespec pause = { 0, 2000000 };
+		char c[ID_SIZE], t[13];
+		time_t now = time(NULL);
+		unsigned long long ms;
+
+		id_uuid7(a);
+		assert_true(id_is_uuid(a));
+		assert_int_equal(a[14], '7');
+		assert_true(strchr("89ab", a[19]) != NULL);
+		nanosleep(&pause, NULL);
+		id_uuid7(b);
+		id_uuid7(c);
+		assert_true(strcmp(a, b) < 0);
+		assert_string_not_equal(b, c);
+		memcpy(t, a, 8);
+		memcpy(t + 8, a + 9, 4);
+		t[12] = '\0';
+		ms = strtoull(t, NULL, 16);
+		assert_true(ms / 1000 + 2 >= (unsigned long long)now &&
+		    ms / 1000 <= (unsigned long long)now + 2);
+	}
 	for (i = 0; i < 1000; i++) {
 		id_short(s);
 		assert_true(id_is_short(s));
