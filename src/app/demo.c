@@ -1,4 +1,5 @@
 /* demo.c — fictional demo data loaded through the same use cases as real work. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,77 @@ out:
 	return rc;
 }
 
+/*
+ * Generated cases go through a pipeline of two threads: a producer with a database
+ * handle of its own generates each case (in order, from the one seeded generator) and
+ * prepares it (validation, blind keys, sealing: app_rec_prepare); this thread stores
+ * them, DEMO_BATCH to a transaction (app_rec_store). Half of a case's work is the
+ * preparing, which now runs beside the storing.
+ */
+#define DEMO_PIPE	128	/* prepared cases waiting for their turn */
+
+struct demo_slot {
+	struct app_rec_prep	p;
+	size_t			ai;		/* the agency that registers it */
+	int			rc;		/* RC_OK, or why it could not be prepared */
+	char			msg[256];
+};
+
+struct demo_pipe {
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 more, room;
+	struct demo_slot	 slot[DEMO_PIPE];
+	int64_t			 made, taken, n;	/* prepared, stored, to make */
+	int			 stop;		/* the storing thread gave up */
+	struct app		*a;		/* the producer's own handle */
+	struct app_actor	 (*workers)[DEMO_CASEWORKERS];
+	struct location_list	*locs;
+	struct gen		*g;
+	const char		*today;
+};
+
+static void *
+demo_produce(void *arg)
+{
+	struct demo_pipe *q = arg;
+	struct app_error err;
+	struct demo_slot *sl;
+	json_t *data;
+	int64_t c;
+	int stop;
+
+	for (c = 0; c < q->n; c++) {
+		pthread_mutex_lock(&q->mu);
+		while (q->made - q->taken >= DEMO_PIPE && !q->stop)
+			pthread_cond_wait(&q->room, &q->mu);
+		stop = q->stop;
+		pthread_mutex_unlock(&q->mu);
+		if (stop)
+			break;
+		sl = &q->slot[c % DEMO_PIPE];
+		app_error_init(&err);
+		sl->rc = RC_ENOMEM;
+		sl->msg[0] = '\0';
+		if ((data = gen_case(q->g, q->today, (const char *const *)q->locs->codes,
+		    q->locs->n)) != NULL) {
+			sl->ai = demo_agency_for(json_get_str(data, "location_current"));
+			sl->rc = app_rec_prepare(q->a, &q->workers[sl->ai][(size_t)(c %
+			    DEMO_CASEWORKERS)], "case", data, &sl->p, &err);
+			json_decref(data);
+		}
+		if (sl->rc != RC_OK)
+			snprintf(sl->msg, sizeof(sl->msg), "%s", err.message[0] ?
+			    err.message : rc_name(sl->rc));
+		pthread_mutex_lock(&q->mu);
+		q->made++;
+		pthread_cond_signal(&q->more);
+		pthread_mutex_unlock(&q->mu);
+		if (sl->rc != RC_OK)
+			break;	/* the storing thread reports it */
+	}
+	return NULL;
+}
+
 /* `ncases` generated cases for the demo caseworkers, DEMO_BATCH to a transaction. */
 static int
 demo_cases(struct app *a, int64_t ncases, uint64_t seed, int64_t *created,
@@ -173,9 +245,12 @@ demo_cases(struct app *a, int64_t ncases, uint64_t seed, int64_t *created,
 {
 	struct app_actor workers[DEMO_NAGENCIES][DEMO_CASEWORKERS];
 	struct location_list locs = { 0 };
+	struct demo_pipe *q = NULL;
+	struct demo_slot *sl;
 	char username[64], today[11];
-	struct gen *g = NULL;
-	json_t *data = NULL, *ref = NULL;
+	pthread_t producer;
+	int started = 0, bulk = 0;
+	json_t *ref = NULL;
 	int64_t c;
 	size_t i, j;
 	int rc;
@@ -194,32 +269,55 @@ demo_cases(struct app *a, int64_t ncases, uint64_t seed, int64_t *created,
 		rc = app_fail(err, RC_EINVALID, "no locations are loaded");
 		goto out;
 	}
-	if ((g = gen_new(seed)) == NULL) {
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		rc = RC_ENOMEM;
+		goto out;
+	}
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->more, NULL);
+	pthread_cond_init(&q->room, NULL);
+	q->n = ncases;
+	q->workers = workers;
+	q->locs = &locs;
+	q->today = today;
+	if ((q->g = gen_new(seed)) == NULL) {
 		rc = RC_ENOMEM;
 		goto out;
 	}
 	app_today(today);
+	if ((rc = app_open(a->dir, &q->a, err)) != RC_OK)
+		goto out;
 	if ((rc = store_bulk(a->store, 1)) != RC_OK)
 		goto out;
+	bulk = 1;
+	if (pthread_create(&producer, NULL, demo_produce, q) != 0) {
+		rc = app_fail(err, RC_ENOMEM, "cannot start a thread to prepare cases");
+		goto out;
+	}
+	started = 1;
 	for (c = 0; c < ncases; c++) {
-		const char *loc;
-		size_t ai;
-
-		if (c % DEMO_BATCH == 0 && (rc = store_begin(a->store)) != RC_OK)
-			goto out;
-		if ((data = gen_case(g, today, (const char *const *)locs.codes, locs.n)) ==
-		    NULL) {
-			rc = RC_ENOMEM;
+		pthread_mutex_lock(&q->mu);
+		while (q->made <= c)
+			pthread_cond_wait(&q->more, &q->mu);
+		pthread_mutex_unlock(&q->mu);
+		sl = &q->slot[c % DEMO_PIPE];
+		if (sl->rc != RC_OK) {
+			rc = app_fail(err, sl->rc, "%s", sl->msg);
+			log_error("demo: generated case %lld was refused: %s", (long long)c,
+			    sl->msg);
 			goto out;
 		}
-		loc = json_get_str(data, "location_current");
-		ai = demo_agency_for(loc);
-		rc = app_case_create(a, &workers[ai][(size_t)(c % DEMO_CASEWORKERS)], data,
-		    &ref, err);
-		json_decref(data);
-		data = NULL;
+		if (c % DEMO_BATCH == 0 && (rc = store_begin(a->store)) != RC_OK)
+			goto out;
+		rc = app_rec_store(a, &workers[sl->ai][(size_t)(c % DEMO_CASEWORKERS)],
+		    &sl->p, &ref, err);
+		app_rec_prep_free(&sl->p);
 		json_decref(ref);
 		ref = NULL;
+		pthread_mutex_lock(&q->mu);
+		q->taken++;
+		pthread_cond_signal(&q->room);
+		pthread_mutex_unlock(&q->mu);
 		if (rc != RC_OK) {
 			log_error("demo: generated case %lld was refused: %s", (long long)c,
 			    err->message);
@@ -235,11 +333,27 @@ demo_cases(struct app *a, int64_t ncases, uint64_t seed, int64_t *created,
 out:
 	if (rc != RC_OK)
 		store_rollback(a->store);	/* the unfinished batch only */
-	(void)store_bulk(a->store, 0);
+	if (started) {
+		pthread_mutex_lock(&q->mu);
+		q->stop = 1;
+		pthread_cond_broadcast(&q->room);
+		pthread_mutex_unlock(&q->mu);
+		pthread_join(producer, NULL);
+	}
+	if (bulk)
+		(void)store_bulk(a->store, 0);
 	audit_flush(a);
-	json_decref(data);
+	if (q != NULL) {
+		for (i = 0; i < DEMO_PIPE; i++)
+			app_rec_prep_free(&q->slot[i].p);
+		app_close(q->a);
+		gen_free(q->g);
+		pthread_cond_destroy(&q->room);
+		pthread_cond_destroy(&q->more);
+		pthread_mutex_destroy(&q->mu);
+		free(q);
+	}
 	location_list_free(&locs);
-	gen_free(g);
 	return rc;
 }
 

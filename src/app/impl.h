@@ -122,6 +122,34 @@ int	app_rec_save(struct app *a, const struct app_actor *u, const struct app_kind
 json_t	*app_rec_view(struct app *a, const struct app_actor *u, const struct app_kind *k,
 	    const struct store_record *r, const json_t *data, int full);
 
+/*
+ * app_record_create in two steps, for a bulk load that prepares records on one thread
+ * while another stores them. app_rec_prepare does all but the writes: access,
+ * validation, the index columns, blind keys, sealing with a new data key, the sealed
+ * history entry; it reads the store only through `a` (locations), so a thread needs a
+ * handle of its own. app_rec_store writes it (in the caller's transaction when one is
+ * open, else its own) and sets `*out` as app_record_create does. The caller frees the
+ * preparation with app_rec_prep_free (safe twice, and after a failed prepare).
+ */
+struct app_rec_prep {
+	const struct app_kind	*k;
+	struct record_meta	 m;
+	char			 act[APP_ACTION_MAX];
+	uint8_t			 wrapped[VAULT_WRAPPED_BYTES];
+	uint8_t			*body;		/* sealed; malloc'd */
+	size_t			 body_len;
+	uint8_t			(*keys)[STORE_BLIND_BYTES];	/* malloc'd */
+	size_t			 nkeys;
+	struct store_history	 hist;		/* body malloc'd */
+	json_t			*hist_fields;
+	json_t			*copy;		/* the fields as stored */
+};
+int	app_rec_prepare(struct app *a, const struct app_actor *u, const char *type,
+	    const json_t *data, struct app_rec_prep *p, struct app_error *err);
+int	app_rec_store(struct app *a, const struct app_actor *u, struct app_rec_prep *p,
+	    json_t **out, struct app_error *err);
+void	app_rec_prep_free(struct app_rec_prep *p);
+
 /* ---- matching (match.c, tracing.c) ---- */
 
 /*

@@ -558,28 +558,38 @@ kind_or_fail(const char *type, struct app_error *err)
 	return k;
 }
 
+void
+app_rec_prep_free(struct app_rec_prep *p)
+{
+	if (p == NULL)
+		return;
+	free(p->body);
+	free(p->hist.body);
+	json_decref(p->hist_fields);
+	free(p->keys);
+	json_decref(p->copy);
+	sodium_memzero(p, sizeof(*p));
+}
+
 int
-app_record_create(struct app *a, const struct app_actor *u, const char *type,
-    const json_t *data, json_t **out, struct app_error *err)
+app_rec_prepare(struct app *a, const struct app_actor *u, const char *type,
+    const json_t *data, struct app_rec_prep *p, struct app_error *err)
 {
 	const struct app_kind *k;
-	struct record_meta m = { 0 };
+	struct record_meta *m = &p->m;
 	struct keyset ks = { 0 };
-	struct store_history hist = { 0 };
 	struct vault_dk dk;
-	uint8_t wrapped[VAULT_WRAPPED_BYTES], *body = NULL;
-	size_t body_len = 0;
-	char today[DATE_SIZE], act[APP_ACTION_MAX];
-	json_t *copy = NULL, *hist_fields = NULL;
-	int rc, tries, own_txn = 0;
+	char today[DATE_SIZE];
+	int rc;
 
-	*out = NULL;
+	memset(p, 0, sizeof(*p));
 	if ((k = kind_or_fail(type, err)) == NULL)
 		return RC_ENOTFOUND;
+	p->k = k;
 	vault_dk_new(&dk);
-	kact(k, "create", act);
-	if (!policy_allows(a->policy, &u->pu, act, NULL, NULL)) {
-		audit_note(a, u, act, NULL, NULL, "denied: role lacks action");
+	kact(k, "create", p->act);
+	if (!policy_allows(a->policy, &u->pu, p->act, NULL, NULL)) {
+		audit_note(a, u, p->act, NULL, NULL, "denied: role lacks action");
 		rc = app_fail(err, RC_EDENIED, "your role may not register %s", k->nouns);
 		goto out;
 	}
@@ -588,83 +598,107 @@ app_record_create(struct app *a, const struct app_actor *u, const char *type,
 		    k->noun);
 		goto out;
 	}
-	if ((copy = json_deep_copy(data)) == NULL || record_derive(copy, NULL) != RC_OK) {
+	if ((p->copy = json_deep_copy(data)) == NULL || record_derive(p->copy, NULL) !=
+	    RC_OK) {
 		rc = RC_ENOMEM;
 		goto out;
 	}
-	if ((rc = rec_validate(a, k, copy, err)) != RC_OK) {
-		audit_note(a, u, act, NULL, NULL, "invalid");
+	if ((rc = rec_validate(a, k, p->copy, err)) != RC_OK) {
+		audit_note(a, u, p->act, NULL, NULL, "invalid");
 		goto out;
 	}
 
-	id_uuid7(m.id);	/* time-ordered: its index entries go beside the last ones */
-	str_copy(m.type, sizeof(m.type), k->type);
-	m.rev = 1;
-	str_copy(m.status, sizeof(m.status), k->first_status);
-	str_copy(m.workflow, sizeof(m.workflow), k->first_stage);
-	memcpy(m.owner_id, u->pu.id, ID_SIZE);
-	memcpy(m.agency_id, u->pu.agency_id, ID_SIZE);
-	m.created_at = m.updated_at = clock_now();
+	id_uuid7(m->id);	/* time-ordered: its index entries go beside the last ones */
+	str_copy(m->type, sizeof(m->type), k->type);
+	m->rev = 1;
+	str_copy(m->status, sizeof(m->status), k->first_status);
+	str_copy(m->workflow, sizeof(m->workflow), k->first_stage);
+	memcpy(m->owner_id, u->pu.id, ID_SIZE);
+	memcpy(m->agency_id, u->pu.agency_id, ID_SIZE);
+	m->created_at = m->updated_at = clock_now();
 	app_today(today);
-	record_index(copy, today, &m);
-	if (k->check != NULL && (rc = k->check(a, u, NULL, NULL, &m, copy, err)) != RC_OK) {
-		audit_note(a, u, act, NULL, NULL, "refused by rule");
+	record_index(p->copy, today, m);
+	if (k->check != NULL && (rc = k->check(a, u, NULL, NULL, m, p->copy, err)) !=
+	    RC_OK) {
+		audit_note(a, u, p->act, NULL, NULL, "refused by rule");
 		goto out;
 	}
-
-	if ((rc = rec_keys(a, k, copy, &ks)) != RC_OK) {
+	if ((rc = rec_keys(a, k, p->copy, &ks)) != RC_OK) {
 		rc = app_fail(err, rc, "cannot index the names");
 		goto out;
 	}
-	vault_dk_wrap(a->vault, m.id, &dk, wrapped);
-	if ((rc = rec_seal_json(&dk, m.id, m.type, m.rev, copy, &body, &body_len)) !=
-	    RC_OK)
+	p->keys = ks.k;
+	p->nkeys = ks.n;
+	ks.k = NULL;
+	vault_dk_wrap(a->vault, m->id, &dk, p->wrapped);
+	if ((rc = rec_seal_json(&dk, m->id, m->type, m->rev, p->copy, &p->body,
+	    &p->body_len)) != RC_OK)
 		goto out;
-	/* everything but the writes is done before the transaction: on SQLite it takes
-	 * a turn on the one write connection that every writer shares */
-	if ((rc = rec_history_seal(&dk, NULL, &m, u, "create", NULL, copy, &hist,
-	    &hist_fields)) != RC_OK)
-		goto out;
+	rc = rec_history_seal(&dk, NULL, m, u, "create", NULL, p->copy, &p->hist,
+	    &p->hist_fields);
+out:
+	vault_dk_wipe(&dk);
+	free(ks.k);
+	if (rc != RC_OK)
+		app_rec_prep_free(p);
+	return rc;
+}
 
+int
+app_rec_store(struct app *a, const struct app_actor *u, struct app_rec_prep *p,
+    json_t **out, struct app_error *err)
+{
+	const struct app_kind *k = p->k;
+	struct record_meta *m = &p->m;
+	int rc, tries, own_txn;
+
+	*out = NULL;
 	/* inside a caller's transaction (batch loads) the caller commits */
 	own_txn = !store_in_transaction(a->store);
-	if (own_txn && (rc = store_begin(a->store)) != RC_OK) {
-		rc = app_fail(err, rc, "database busy; try again");
-		goto out;
-	}
+	if (own_txn && (rc = store_begin(a->store)) != RC_OK)
+		return app_fail(err, rc, "database busy; try again");
 	for (tries = 0; tries < SHORT_ID_TRIES; tries++) {
-		id_short(m.short_id);
-		rc = store_record_insert(a->store, &m, wrapped, sizeof(wrapped), body,
-		    body_len);
+		id_short(m->short_id);
+		rc = store_record_insert(a->store, m, p->wrapped, sizeof(p->wrapped), p->body,
+		    p->body_len);
 		if (rc != RC_EEXIST)
 			break;
 	}
 	if (rc == RC_OK)
-		rc = store_record_keys_set(a->store, m.id,
-		    (const uint8_t (*)[STORE_BLIND_BYTES])ks.k, ks.n);
+		rc = store_record_keys_set(a->store, m->id,
+		    (const uint8_t (*)[STORE_BLIND_BYTES])p->keys, p->nkeys);
 	if (rc == RC_OK)
-		rc = rec_history_store(a, u, &m, act, &hist, hist_fields);
+		rc = rec_history_store(a, u, m, p->act, &p->hist, p->hist_fields);
 	if (rc == RC_OK && k->saved != NULL)
-		rc = k->saved(a, &m, copy);
+		rc = k->saved(a, m, p->copy);
 	if (rc == RC_OK && own_txn)
 		rc = store_commit(a->store);
 	if (rc != RC_OK) {
 		if (own_txn)
 			store_rollback(a->store);
-		rc = app_fail(err, rc, "cannot store the %s", k->noun);
-		goto out;
+		return app_fail(err, rc, "cannot store the %s", k->noun);
 	}
-	if ((*out = rec_ref(&m)) == NULL)
-		rc = RC_ENOMEM;
+	if ((*out = rec_ref(m)) == NULL)
+		return RC_ENOMEM;
 	if (own_txn)
-		app_match_saved(a, &m, copy);	/* new likely matches become tasks */
-out:
-	vault_dk_wipe(&dk);
-	free(body);
-	free(hist.body);
-	json_decref(hist_fields);
-	free(ks.k);
-	json_decref(copy);
+		app_match_saved(a, m, p->copy);	/* new likely matches become tasks */
+	return RC_OK;
+}
+
+int
+app_record_create(struct app *a, const struct app_actor *u, const char *type,
+    const json_t *data, json_t **out, struct app_error *err)
+{
+	struct app_rec_prep p;
+	int rc;
+
+	*out = NULL;
+	/* everything but the writes is done before the transaction: on SQLite it takes
+	 * a turn on the one write connection that every writer shares */
+	if ((rc = app_rec_prepare(a, u, type, data, &p, err)) != RC_OK)
+		return rc;
+	rc = app_rec_store(a, u, &p, out, err);
+	app_rec_prep_free(&p);
 	return rc;
 }
 

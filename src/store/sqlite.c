@@ -1819,60 +1819,218 @@ term_match_cmp(const void *x, const void *y)
 	return strcmp(a->id, b->id);
 }
 
-/* At most this many matches of one search: past it, ask for more words. */
+/* At most this many records for one word of a search: past it, ask for more words. */
 #define TERM_MATCHES_MAX	200000
+/* Candidates checked against the scope in one statement. */
+#define TERM_CHUNK		500
+
+/* Record ids, sorted and without repeats once ids_settle() ran. */
+struct idset {
+	char	(*id)[ID_SIZE];
+	size_t	 n, cap;
+};
+
+static int
+idset_add(struct idset *v, const char *id)
+{
+	char (*grown)[ID_SIZE];
+	size_t ncap;
+
+	if (v->n == v->cap) {
+		ncap = v->cap ? v->cap * 2 : 256;
+		if (ncap > TERM_MATCHES_MAX * (size_t)STORE_KEY_ANY_MAX)
+			return RC_EINVALID;
+		if ((grown = realloc(v->id, ncap * sizeof(*grown))) == NULL)
+			return RC_ENOMEM;
+		v->id = grown;
+		v->cap = ncap;
+	}
+	if (str_copy(v->id[v->n], ID_SIZE, id) != 0)
+		return RC_EINVALID;
+	v->n++;
+	return RC_OK;
+}
+
+static int
+id_cmp(const void *x, const void *y)
+{
+	return strcmp(x, y);
+}
+
+static void
+ids_settle(struct idset *v)
+{
+	size_t i, k;
+
+	qsort(v->id, v->n, sizeof(*v->id), id_cmp);
+	for (i = k = 0; i < v->n; i++)
+		if (k == 0 || strcmp(v->id[k - 1], v->id[i]) != 0)
+			memmove(v->id[k++], v->id[i], ID_SIZE);
+	v->n = k;
+}
+
+/* Keep in `v` (settled) the ids that `w` (settled) also has. */
+static void
+ids_intersect(struct idset *v, const struct idset *w)
+{
+	size_t i = 0, j = 0, k = 0;
+	int c;
+
+	while (i < v->n && j < w->n) {
+		c = strcmp(v->id[i], w->id[j]);
+		if (c == 0) {
+			memmove(v->id[k++], v->id[i], ID_SIZE);
+			i++;
+			j++;
+		} else if (c < 0)
+			i++;
+		else
+			j++;
+	}
+	v->n = k;
+}
 
 /*
- * store_record_list with search terms. One pass finds every match: the first term's
- * records, each checked on the narrow index (type, scope, filters; the other terms
- * probed) and its row read only when it matches, for the update time. The matches are
- * counted and sorted here, then the page's rows alone are read. A count query and a
- * list query would each walk the same records, at a million cases mostly from disk.
+ * The ids that term `t` names: every one (`among` NULL), or those of `among` (a
+ * point lookup of each id under each key: for a few candidates and a common word).
+ * Added to `out` unsorted.
+ */
+static int
+term_ids(struct store *s, const struct store_key_any *t, const struct idset *among,
+    size_t from, size_t n, struct idset *out)
+{
+	struct buf q = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	char id[ID_SIZE];
+	size_t k;
+	int rc = RC_ENOMEM, src, i = 1;
+
+	if (buf_puts(&q, "SELECT record_id FROM record_keys WHERE key IN (?") != 0)
+		goto out;
+	for (k = 1; k < t->n; k++)
+		if (buf_puts(&q, ", ?") != 0)
+			goto out;
+	if (buf_puts(&q, ")") != 0)
+		goto out;
+	if (among != NULL) {
+		if (buf_puts(&q, " AND record_id IN (?") != 0)
+			goto out;
+		for (k = 1; k < n; k++)
+			if (buf_puts(&q, ", ?") != 0)
+				goto out;
+		if (buf_puts(&q, ")") != 0)
+			goto out;
+	}
+	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
+		goto out;
+	}
+	for (k = 0; k < t->n; k++)
+		bind_blob(st, i++, t->k[k], STORE_BLIND_BYTES);
+	for (k = 0; among != NULL && k < n; k++)
+		bind_text(st, i++, among->id[from + k]);
+	rc = RC_OK;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		col_text(st, 0, id, sizeof(id));
+		if ((rc = idset_add(out, id)) != RC_OK)
+			goto out;
+	}
+	if (src != SQLITE_DONE)
+		rc = rc_from_sqlite(C(s)->db, src);
+out:
+	sqlite3_finalize(st);
+	buf_free(&q);
+	return rc;
+}
+
+/* The records that every term of `f` names, from the key index alone: the rarest
+ * term's ids (terms_rarest_first put it first), narrowed by each other term. */
+static int
+terms_candidates(struct store *s, const struct store_filter *f, struct idset *cand)
+{
+	struct idset w = { 0 };
+	size_t t, k, n;
+	int rc;
+
+	if ((rc = term_ids(s, &f->terms[0], NULL, 0, 0, cand)) != RC_OK)
+		return rc;
+	ids_settle(cand);
+	for (t = 1; t < f->nterms && cand->n > 0; t++) {
+		w.n = 0;
+		if (cand->n <= TERM_CHUNK * 4) {
+			/* few candidates: look each one up under this term's keys */
+			for (k = 0; k < cand->n && rc == RC_OK; k += n) {
+				n = cand->n - k < TERM_CHUNK ? cand->n - k : TERM_CHUNK;
+				rc = term_ids(s, &f->terms[t], cand, k, n, &w);
+			}
+		} else
+			rc = term_ids(s, &f->terms[t], NULL, 0, 0, &w);
+		if (rc != RC_OK)
+			break;
+		ids_settle(&w);
+		ids_intersect(cand, &w);
+	}
+	free(w.id);
+	return rc;
+}
+
+/*
+ * store_record_list with search terms. The terms are intersected in the key index
+ * first (each word's entries lie together there), so that only the records named by
+ * every word are looked up: their scope and filters on the narrow index, their update
+ * time from the row when they pass. The matches are counted and sorted here, then the
+ * page's rows alone are read. Walking the records of one word instead looked up
+ * thousands of records at a million cases, mostly from disk.
  */
 static int
 list_by_terms(struct store *s, const struct store_filter *f, int64_t *total,
     store_record_cb cb, void *arg)
 {
-	struct store_filter page = *f;
+	struct store_filter scope = *f;
+	struct idset cand = { 0 };
 	struct term_match *m = NULL, *grown;
 	struct store_record r;
-	struct buf q = BUF_INIT;
 	sqlite3_stmt *st = NULL;
 	const char **ids = NULL;
-	size_t n = 0, cap = 0, from, k;
-	int rc = RC_ENOMEM, src;
+	size_t n = 0, cap = 0, from, k, chunk;
+	int rc, src;
 
-	if (buf_puts(&q, "SELECT r.id, r.updated_at FROM records r INDEXED BY "
-	    "records_report") != 0 || list_where(&q, f) != RC_OK)
+	scope.terms = NULL;
+	scope.nterms = 0;
+	if ((rc = terms_candidates(s, f, &cand)) != RC_OK)
 		goto out;
-	if (sqlite3_prepare_v2(C(s)->db, q.p, -1, &st, NULL) != SQLITE_OK) {
-		rc = rc_from_sqlite(C(s)->db, sqlite3_errcode(C(s)->db));
+	rc = RC_ENOMEM;
+	if ((ids = calloc(TERM_CHUNK, sizeof(*ids))) == NULL)
 		goto out;
-	}
-	list_bind(st, 1, f);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
+	for (from = 0; from < cand.n; from += chunk) {
+		chunk = cand.n - from < TERM_CHUNK ? cand.n - from : TERM_CHUNK;
+		for (k = 0; k < chunk; k++)
+			ids[k] = cand.id[from + k];
+		if ((rc = ids_prepare(s, "SELECT r.id, r.updated_at FROM records r INDEXED BY "
+		    "records_report", &scope, ids, chunk, "", &st)) != RC_OK)
+			goto out;
+		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
 
-			if (ncap > TERM_MATCHES_MAX) {
-				rc = RC_EINVALID;
-				goto out;
+				if ((grown = realloc(m, ncap * sizeof(*m))) == NULL) {
+					rc = RC_ENOMEM;
+					goto out;
+				}
+				m = grown;
+				cap = ncap;
 			}
-			if ((grown = realloc(m, ncap * sizeof(*m))) == NULL)
-				goto out;
-			m = grown;
-			cap = ncap;
+			col_text(st, 0, m[n].id, sizeof(m[n].id));
+			m[n].updated_at = sqlite3_column_int64(st, 1);
+			n++;
 		}
-		col_text(st, 0, m[n].id, sizeof(m[n].id));
-		m[n].updated_at = sqlite3_column_int64(st, 1);
-		n++;
+		if (src != SQLITE_DONE) {
+			rc = rc_from_sqlite(C(s)->db, src);
+			goto out;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
 	}
-	if (src != SQLITE_DONE) {
-		rc = rc_from_sqlite(C(s)->db, src);
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
 	if (total != NULL)
 		*total = (int64_t)n;
 	rc = RC_OK;
@@ -1880,17 +2038,16 @@ list_by_terms(struct store *s, const struct store_filter *f, int64_t *total,
 		goto out;
 	qsort(m, n, sizeof(*m), term_match_cmp);
 	from = (size_t)f->offset;
+	free(ids);
 	if ((ids = calloc((size_t)f->limit, sizeof(*ids))) == NULL) {
 		rc = RC_ENOMEM;
 		goto out;
 	}
 	for (k = 0; k < (size_t)f->limit && from + k < n; k++)
 		ids[k] = m[from + k].id;
-	/* the page's rows, in the same order; the terms were checked above */
-	page.terms = NULL;
-	page.nterms = 0;
+	/* the page's rows, in the same order */
 	if ((rc = ids_prepare(s, "SELECT " RECORD_COLS " FROM records r "
-	    "CROSS JOIN record_dk d ON d.record_id = r.id", &page, ids, k,
+	    "CROSS JOIN record_dk d ON d.record_id = r.id", &scope, ids, k,
 	    " ORDER BY r.updated_at DESC, r.id", &st)) != RC_OK)
 		goto out;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1903,8 +2060,8 @@ list_by_terms(struct store *s, const struct store_filter *f, int64_t *total,
 		rc = rc_from_sqlite(C(s)->db, src);
 out:
 	sqlite3_finalize(st);
-	buf_free(&q);
 	free(ids);
+	free(cand.id);
 	free(m);
 	return rc;
 }
