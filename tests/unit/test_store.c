@@ -340,6 +340,76 @@ test_list_filters_by_scope_and_blind_keys(void **state)
 	buf_free(&b);
 }
 
+/* A bulk load stages its keys (SQLite) and files them sorted when it ends; the keys
+ * of a load that stopped half-way (the handle closed in bulk mode) are filed by the
+ * next one. Either way every key is found, once. */
+static void
+test_bulk_keys_are_found_after_the_load(void **state)
+{
+	struct fixture *f = *state;
+	struct record_meta m[3];
+	uint8_t k[2][STORE_BLIND_BYTES];
+	struct store_key_any term;
+	struct store_filter flt = { 0 };
+	struct buf b = BUF_INIT;
+	int64_t total = -1, n = -1;
+	char msg[200];
+	size_t i;
+
+	memset(k[0], 0x3c, STORE_BLIND_BYTES);
+	memset(k[1], 0x4d, STORE_BLIND_BYTES);
+	for (i = 0; i < 3; i++)
+		make_meta(&m[i], "ag-a", i == 0 ? "u1" : i == 1 ? "u2" : "u3", "LY01");
+	assert_int_equal(store_bulk(f->s, 1), RC_OK);
+	assert_int_equal(store_begin(f->s), RC_OK);
+	insert(f, &m[0], "a");
+	assert_int_equal(store_record_keys_set(f->s, m[0].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])k, 2), RC_OK);
+	insert(f, &m[1], "b");
+	assert_int_equal(store_record_keys_set(f->s, m[1].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])k, 1), RC_OK);
+	assert_int_equal(store_commit(f->s), RC_OK);
+	assert_int_equal(store_bulk(f->s, 0), RC_OK);
+
+	memcpy(term.k[0], k[0], STORE_BLIND_BYTES);
+	term.n = 1;
+	flt.type = "case";
+	flt.limit = 10;
+	flt.terms = &term;
+	flt.nterms = 1;
+	assert_int_equal(store_record_list(f->s, &flt, &total, collect, &b), RC_OK);
+	assert_int_equal(total, 2);
+	assert_int_equal(store_key_count(f->s, k[1], 100, &n), RC_OK);
+	assert_int_equal(n, 1);
+
+	/* a load that stops with its keys staged, then another load */
+	assert_int_equal(store_bulk(f->s, 1), RC_OK);
+	assert_int_equal(store_begin(f->s), RC_OK);
+	insert(f, &m[2], "c");
+	assert_int_equal(store_record_keys_set(f->s, m[2].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])k, 2), RC_OK);
+	assert_int_equal(store_commit(f->s), RC_OK);
+	store_close(f->s);
+	assert_int_equal(store_open(f->db, &f->s, msg, sizeof(msg)), RC_OK);
+	assert_int_equal(store_bulk(f->s, 1), RC_OK);
+	assert_int_equal(store_bulk(f->s, 0), RC_OK);
+	assert_int_equal(store_key_count(f->s, k[1], 100, &n), RC_OK);
+	assert_int_equal(n, 2);
+	buf_reset(&b);
+	assert_int_equal(store_record_list(f->s, &flt, &total, collect, &b), RC_OK);
+	assert_int_equal(total, 3);
+	assert_non_null(b.p);
+	assert_non_null(strstr(b.p, "u1,"));
+	assert_non_null(strstr(b.p, "u2,"));
+	assert_non_null(strstr(b.p, "u3,"));
+	/* the index by record is there again: a record's keys are replaced, not added */
+	assert_int_equal(store_record_keys_set(f->s, m[2].id,
+	    (const uint8_t (*)[STORE_BLIND_BYTES])k, 1), RC_OK);
+	assert_int_equal(store_key_count(f->s, k[1], 100, &n), RC_OK);
+	assert_int_equal(n, 1);
+	buf_free(&b);
+}
+
 /* Several terms: the rarest drives (sqlite: terms_rarest_first), the others are
  * probed; which order they come in changes nothing in what is found or counted. */
 static void
@@ -1884,6 +1954,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stale_rev_is_refused_and_nothing_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters_by_scope_and_blind_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_terms_any_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_keys_are_found_after_the_load, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_key_count_and_list_by_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_records_and_list_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_erase_destroys_key_and_record, setup, teardown),
