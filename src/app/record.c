@@ -697,6 +697,7 @@ app_record_create(struct app *a, const struct app_actor *u, const char *type,
 	 * a turn on the one write connection that every writer shares */
 	if ((rc = app_rec_prepare(a, u, type, data, &p, err)) != RC_OK)
 		return rc;
+	store_keys_warm(a->store, (const uint8_t (*)[STORE_BLIND_BYTES])p.keys, p.nkeys);
 	rc = app_rec_store(a, u, &p, out, err);
 	app_rec_prep_free(&p);
 	return rc;

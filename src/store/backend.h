@@ -109,6 +109,8 @@ struct store_ops {
 	    expected_rev, const uint8_t *body, size_t body_len);
 	int (*record_deadlines_set)(struct store *s, const char *record_id,
 	    const char *text);
+	void (*keys_warm)(struct store *s, const uint8_t (*keys)[STORE_BLIND_BYTES],
+	    size_t n);	/* NULL: nothing to warm */
 	int (*record_keys_set)(struct store *s, const char *record_id, const uint8_t
 	    (*keys)[STORE_BLIND_BYTES], size_t n);
 	int (*record_erase)(struct store *s, const char *record_id);

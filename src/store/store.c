@@ -194,6 +194,13 @@ store_record_update(struct store *s, const struct record_meta *m, int64_t expect
 	return write_end(s, own, s->ops->record_update(s, m, expected_rev, body, body_len));
 }
 
+void
+store_keys_warm(struct store *s, const uint8_t (*keys)[STORE_BLIND_BYTES], size_t n)
+{
+	if (s->ops->keys_warm != NULL)
+		s->ops->keys_warm(s, keys, n);
+}
+
 int
 store_record_keys_set(struct store *s, const char *record_id, const uint8_t
     (*keys)[STORE_BLIND_BYTES], size_t n)

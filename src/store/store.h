@@ -105,6 +105,12 @@ int	store_record_update(struct store *s, const struct record_meta *m,
 /* Replace the blind-index keys of a record. */
 int	store_record_keys_set(struct store *s, const char *record_id,
 	    const uint8_t (*keys)[STORE_BLIND_BYTES], size_t n);
+/* Before a write, outside its transaction: read the index pages that filing `keys`
+ * will change, so that they are in memory when the write's turn comes (SQLite, where
+ * writers take turns on one connection and each of a million-case index's pages not
+ * cached is a disk read in that turn; nothing on PostgreSQL). Failures are ignored. */
+void	store_keys_warm(struct store *s, const uint8_t (*keys)[STORE_BLIND_BYTES],
+	    size_t n);
 /* Keep `text` (cleartext: codes and dates, never a child's data) as the deadlines of
  * record `record_id`, for its views to read with it; in the caller's transaction. */
 int	store_record_deadlines_set(struct store *s, const char *record_id,
