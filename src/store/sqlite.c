@@ -1978,6 +1978,8 @@ ids_settle(struct idset *v)
 {
 	size_t i, k;
 
+	if (v->n == 0)
+		return;		/* no array yet: qsort's is declared non-null */
 	qsort(v->id, v->n, sizeof(*v->id), id_cmp);
 	for (i = k = 0; i < v->n; i++)
 		if (k == 0 || strcmp(v->id[k - 1], v->id[i]) != 0)
