@@ -1359,6 +1359,23 @@ record_read_row(sqlite3_stmt *st, struct store_record *r)
 	return RC_OK;
 }
 
+/* Each row of `st` (RECORD_COLS) to `cb`, which owns it; the callback's rc when it
+ * stops, else RC_OK or the step's error. */
+static int
+records_each(struct store *s, sqlite3_stmt *st, store_record_cb cb, void *arg)
+{
+	struct store_record r;
+	int rc, src;
+
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = record_read_row(st, &r)) != RC_OK)
+			return rc;
+		if ((rc = cb(arg, &r)) != 0)
+			return rc;
+	}
+	return src == SQLITE_DONE ? RC_OK : rc_from_sqlite(C(s)->db, src);
+}
+
 static int
 sqlite_store_record_deadlines_set(struct store *s, const char *record_id,
     const char *text)
@@ -1719,7 +1736,6 @@ sqlite_store_record_list(struct store *s, const struct store_filter *given,
 	struct store_filter fr = *given, *f = &fr;
 	struct buf q = BUF_INIT;
 	sqlite3_stmt *st = NULL;
-	struct store_record r;
 	size_t t;
 	int rc = RC_ENOMEM, src, i;
 
@@ -1769,14 +1785,7 @@ sqlite_store_record_list(struct store *s, const struct store_filter *given,
 	sqlite3_bind_int64(st, i++, f->limit);
 	sqlite3_bind_int64(st, i, f->offset);
 	rc = RC_OK;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((rc = record_read_row(st, &r)) != RC_OK)
-			goto out;
-		if ((rc = cb(arg, &r)) != 0)
-			goto out;
-	}
-	if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(C(s)->db, src);
+	rc = records_each(s, st, cb, arg);
 out:
 	sqlite3_finalize(st);
 	buf_free(&q);
@@ -1808,8 +1817,7 @@ sqlite_store_record_list_by_key(struct store *s, const struct store_filter *f,
 {
 	struct buf q = BUF_INIT;
 	sqlite3_stmt *st = NULL;
-	struct store_record r;
-	int rc = RC_ENOMEM, src, i;
+	int rc = RC_ENOMEM, i;
 
 	if (buf_puts(&q, "SELECT " RECORD_COLS " FROM record_keys k CROSS JOIN records r "
 	    "ON r.id = k.record_id CROSS JOIN record_dk d ON d.record_id = r.id") != 0 ||
@@ -1823,14 +1831,7 @@ sqlite_store_record_list_by_key(struct store *s, const struct store_filter *f,
 	bind_blob(st, i++, key, STORE_BLIND_BYTES);
 	sqlite3_bind_int64(st, i, f->limit);
 	rc = RC_OK;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((rc = record_read_row(st, &r)) != RC_OK)
-			goto out;
-		if ((rc = cb(arg, &r)) != 0)
-			goto out;
-	}
-	if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(C(s)->db, src);
+	rc = records_each(s, st, cb, arg);
 out:
 	sqlite3_finalize(st);
 	buf_free(&q);
@@ -1894,29 +1895,27 @@ out:
 	return rc;
 }
 
+/* The records of `ids` within `f`, `tail` ("" or an ORDER BY) after, to `cb`. */
+static int
+ids_rows(struct store *s, const struct store_filter *f, const char *const *ids,
+    size_t nids, const char *tail, store_record_cb cb, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = ids_prepare(s, "SELECT " RECORD_COLS " FROM records r "
+	    "CROSS JOIN record_dk d ON d.record_id = r.id", f, ids, nids, tail, &st)) ==
+	    RC_OK)
+		rc = records_each(s, st, cb, arg);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int
 sqlite_store_record_list_ids(struct store *s, const struct store_filter *f,
     const char *const *ids, size_t nids, store_record_cb cb, void *arg)
 {
-	sqlite3_stmt *st = NULL;
-	struct store_record r;
-	int rc, src;
-
-	if ((rc = ids_prepare(s, "SELECT " RECORD_COLS " FROM records r "
-	    "CROSS JOIN record_dk d ON d.record_id = r.id", f, ids, nids, "", &st)) !=
-	    RC_OK)
-		goto out;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((rc = record_read_row(st, &r)) != RC_OK)
-			goto out;
-		if ((rc = cb(arg, &r)) != 0)
-			goto out;
-	}
-	if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(C(s)->db, src);
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return ids_rows(s, f, ids, nids, "", cb, arg);
 }
 
 /* One match of a search: what its page order needs. */
@@ -2110,7 +2109,6 @@ list_by_terms(struct store *s, const struct store_filter *f, int64_t *total,
 	struct store_filter scope = *f;
 	struct idset cand = { 0 };
 	struct term_match *m = NULL, *grown;
-	struct store_record r;
 	sqlite3_stmt *st = NULL;
 	const char **ids = NULL;
 	size_t n = 0, cap = 0, from, k, chunk;
@@ -2167,18 +2165,8 @@ list_by_terms(struct store *s, const struct store_filter *f, int64_t *total,
 	for (k = 0; k < (size_t)f->limit && from + k < n; k++)
 		ids[k] = m[from + k].id;
 	/* the page's rows, in the same order */
-	if ((rc = ids_prepare(s, "SELECT " RECORD_COLS " FROM records r "
-	    "CROSS JOIN record_dk d ON d.record_id = r.id", &scope, ids, k,
-	    " ORDER BY r.updated_at DESC, r.id", &st)) != RC_OK)
-		goto out;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((rc = record_read_row(st, &r)) != RC_OK)
-			goto out;
-		if ((rc = cb(arg, &r)) != 0)
-			goto out;
-	}
-	if (src != SQLITE_DONE)
-		rc = rc_from_sqlite(C(s)->db, src);
+	rc = ids_rows(s, &scope, (const char *const *)ids, k,
+	    " ORDER BY r.updated_at DESC, r.id", cb, arg);
 out:
 	sqlite3_finalize(st);
 	free(ids);
