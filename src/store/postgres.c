@@ -863,6 +863,23 @@ record_read_row(const PGresult *res, int row, struct store_record *r)
 	return RC_OK;
 }
 
+/* Each row of `res` (RECORD_COLS) to `cb`, which owns it; the callback's rc when it
+ * stops, else RC_OK. */
+static int
+records_each(const PGresult *res, store_record_cb cb, void *arg)
+{
+	struct store_record r;
+	int i, rows = PQntuples(res), rc;
+
+	for (i = 0; i < rows; i++) {
+		if ((rc = record_read_row(res, i, &r)) != RC_OK)
+			return rc;
+		if ((rc = cb(arg, &r)) != 0)
+			return rc;
+	}
+	return RC_OK;
+}
+
 static int
 pg_store_record_deadlines_set(struct store *s, const char *record_id, const char *text)
 {
@@ -1120,11 +1137,10 @@ pg_store_record_list(struct store *s, const struct store_filter *f, int64_t *tot
     store_record_cb cb, void *arg)
 {
 	struct buf q = BUF_INIT;
-	struct store_record r;
 	struct params p;
 	PGresult *res = NULL;
 	size_t t;
-	int rc = RC_ENOMEM, i, rows;
+	int rc = RC_ENOMEM;
 
 	if (f->type == NULL || f->limit < 1 || f->limit > 1000 || f->offset < 0 ||
 	    f->nterms > STORE_KEY_GROUPS_MAX)
@@ -1158,14 +1174,7 @@ pg_store_record_list(struct store *s, const struct store_filter *f, int64_t *tot
 	p_int(&p, f->offset);
 	if ((rc = run_sql(s, q.p, &p, &res)) != RC_OK)
 		goto out;
-	rows = PQntuples(res);
-	for (i = 0; i < rows; i++) {
-		if ((rc = record_read_row(res, i, &r)) != RC_OK)
-			goto out;
-		if ((rc = cb(arg, &r)) != 0)
-			goto out;
-	}
-	rc = RC_OK;
+	rc = records_each(res, cb, arg);
 out:
 	PQclear(res);
 	buf_free(&q);
@@ -1197,10 +1206,9 @@ pg_store_record_list_by_key(struct store *s, const struct store_filter *f,
     const uint8_t key[STORE_BLIND_BYTES], store_record_cb cb, void *arg)
 {
 	struct buf q = BUF_INIT;
-	struct store_record r;
 	struct params p;
 	PGresult *res = NULL;
-	int rc = RC_ENOMEM, i, rows;
+	int rc = RC_ENOMEM;
 
 	memset(&p, 0, sizeof(p));
 	if (buf_puts(&q, "SELECT " RECORD_COLS " FROM record_keys k JOIN records r "
@@ -1212,14 +1220,7 @@ pg_store_record_list_by_key(struct store *s, const struct store_filter *f,
 	p_int(&p, f->limit);
 	if ((rc = run_sql(s, q.p, &p, &res)) != RC_OK)
 		goto out;
-	rows = PQntuples(res);
-	for (i = 0; i < rows; i++) {
-		if ((rc = record_read_row(res, i, &r)) != RC_OK)
-			goto out;
-		if ((rc = cb(arg, &r)) != 0)
-			goto out;
-	}
-	rc = RC_OK;
+	rc = records_each(res, cb, arg);
 out:
 	PQclear(res);
 	buf_free(&q);
@@ -1293,21 +1294,13 @@ static int
 pg_store_record_list_ids(struct store *s, const struct store_filter *f,
     const char *const *ids, size_t nids, store_record_cb cb, void *arg)
 {
-	struct store_record r;
 	PGresult *res = NULL;
-	int rc = RC_ENOMEM, i, rows;
+	int rc = RC_ENOMEM;
 
 	if ((rc = ids_run(s, "SELECT " RECORD_COLS " FROM records r "
 	    "JOIN record_dk d ON d.record_id = r.id", f, ids, nids, &res)) != RC_OK)
 		goto out;
-	rows = PQntuples(res);
-	for (i = 0; i < rows; i++) {
-		if ((rc = record_read_row(res, i, &r)) != RC_OK)
-			goto out;
-		if ((rc = cb(arg, &r)) != 0)
-			goto out;
-	}
-	rc = RC_OK;
+	rc = records_each(res, cb, arg);
 out:
 	PQclear(res);
 	return rc;

@@ -1567,12 +1567,11 @@ static int
 list_where_driven(struct buf *q, const struct store_filter *f, int driven)
 {
 	size_t t, k;
-	int rc = 0, ids_drive = driven;
+	int rc = 0;
 
 	/* With search terms (or a list of ids: `driven`), the records come from the
-	 * blind-index lists of the first term (a few hundred ids at most), not from a
-	 * walk of the agency's records probing the lists for each: the unary + keeps
-	 * SQLite off the scope indexes. */
+	 * caller's ids or keys, not from a walk of the agency's records probing each:
+	 * the unary + keeps SQLite off the scope indexes. */
 	driven = driven || f->nterms > 0;
 	if (driven)
 		rc |= buf_puts(q, " WHERE +r.type = ?");
@@ -1612,21 +1611,16 @@ list_where_driven(struct buf *q, const struct store_filter *f, int driven)
 		rc |= buf_puts(q, " AND r.created_at >= ?");
 	if (f->created_to != 0)
 		rc |= buf_puts(q, " AND r.created_at < ?");
-	/* The first term drives unless the caller's ids do: its records are the only
-	 * ones looked up. Every other term is probed for each of them, a point lookup
-	 * per key in the primary key (key, record_id), never read whole: a common name
-	 * at a million cases has tens of thousands of entries. Probes of one name fall
-	 * among that name's entries, pages that the next search of it finds cached,
-	 * where the record_id index would scatter them over the whole blind index.
-	 * (sqlite_store_record_list does not come here with terms: list_by_terms.) */
+	/* Terms are checked here, never drive: their callers start elsewhere
+	 * (list_by_terms intersects them in the key index first; list_by_key and
+	 * record_count_keys start from one key's entries). Each is probed for each
+	 * record, a point lookup per key in the primary key (key, record_id): one
+	 * name's entries lie together there, where the record_id index would scatter
+	 * the probes over the whole blind index. */
 	for (t = 0; t < f->nterms; t++) {
-		if (t == 0 && !ids_drive)
-			rc |= buf_puts(q, " AND r.id IN (SELECT record_id FROM record_keys "
-			    "WHERE key IN (?");
-		else
-			rc |= buf_puts(q, " AND EXISTS (SELECT 1 FROM record_keys x INDEXED BY "
-			    "sqlite_autoindex_record_keys_1 "
-			    "WHERE x.record_id = r.id AND x.key IN (?");
+		rc |= buf_puts(q, " AND EXISTS (SELECT 1 FROM record_keys x INDEXED BY "
+		    "sqlite_autoindex_record_keys_1 "
+		    "WHERE x.record_id = r.id AND x.key IN (?");
 		for (k = 1; k < f->terms[t].n; k++)
 			rc |= buf_puts(q, ", ?");
 		rc |= buf_puts(q, "))");
@@ -1700,7 +1694,7 @@ static int list_by_terms(struct store *s, const struct store_filter *f, int64_t 
 #define TERM_COUNT_CAP	2000
 
 /* `terms` (room for STORE_KEY_GROUPS_MAX): the terms of `f`, the one with the fewest
- * records first (list_where_driven lets the first term drive). */
+ * records first (terms_candidates reads the first whole and narrows it by the rest). */
 static int
 terms_rarest_first(struct store *s, const struct store_filter *f,
     struct store_key_any *terms)
@@ -1934,8 +1928,9 @@ term_match_cmp(const void *x, const void *y)
 	return strcmp(a->id, b->id);
 }
 
-/* At most this many records for one word of a search: past it, ask for more words. */
-#define TERM_MATCHES_MAX	200000
+/* At most this many index entries are read for one word of a search (its keys'
+ * entries together): past it, the caller asks for another word. */
+#define TERM_ENTRIES_MAX	800000
 /* Candidates checked against the scope in one statement. */
 #define TERM_CHUNK		500
 
@@ -1951,10 +1946,12 @@ idset_add(struct idset *v, const char *id)
 	char (*grown)[ID_SIZE];
 	size_t ncap;
 
+	if (v->n >= TERM_ENTRIES_MAX)
+		return RC_EINVALID;
 	if (v->n == v->cap) {
 		ncap = v->cap ? v->cap * 2 : 256;
-		if (ncap > TERM_MATCHES_MAX * (size_t)STORE_KEY_ANY_MAX)
-			return RC_EINVALID;
+		if (ncap > TERM_ENTRIES_MAX)
+			ncap = TERM_ENTRIES_MAX;
 		if ((grown = realloc(v->id, ncap * sizeof(*grown))) == NULL)
 			return RC_ENOMEM;
 		v->id = grown;

@@ -156,8 +156,8 @@ struct store_filter {
 typedef int (*store_record_cb)(void *arg, struct store_record *r);
 
 /* Rows matching `f` in pages; `*total` (when not NULL) is the count of all matches.
- * With search terms, RC_EINVALID when too many records match to sort them (200,000
- * on SQLite): the caller asks for another word. */
+ * With search terms, RC_EINVALID when a word has too many index entries to read
+ * (800,000 on SQLite, its keys together): the caller asks for another word. */
 int	store_record_list(struct store *s, const struct store_filter *f, int64_t *total,
 	    store_record_cb cb, void *arg);
 

@@ -171,6 +171,19 @@ make_meta(struct record_meta *m, const char *agency, const char *owner, const ch
 	m->created_at = m->updated_at = 1000;
 }
 
+/* Five records in LY01 owned by u1..u5: u3 in agency ag-b, the others in ag-a; u5 a
+ * tracing request, the others cases. */
+static void
+five_metas(struct record_meta m[5])
+{
+	make_meta(&m[0], "ag-a", "u1", "LY01");
+	make_meta(&m[1], "ag-a", "u2", "LY01");
+	make_meta(&m[2], "ag-b", "u3", "LY01");
+	make_meta(&m[3], "ag-a", "u4", "LY01");
+	make_meta(&m[4], "ag-a", "u5", "LY01");
+	str_copy(m[4].type, sizeof(m[4].type), "tracing_request");
+}
+
 static void
 insert(struct fixture *f, const struct record_meta *m, const char *body)
 {
@@ -525,12 +538,7 @@ test_key_count_and_list_by_key(void **state)
 	memset(ka, 0xa1, sizeof(ka));
 	memset(kab, 0xa1, sizeof(kab));
 	memset(kab[1], 0xb2, STORE_BLIND_BYTES);
-	make_meta(&m[0], "ag-a", "u1", "LY01");
-	make_meta(&m[1], "ag-a", "u2", "LY01");
-	make_meta(&m[2], "ag-b", "u3", "LY01");
-	make_meta(&m[3], "ag-a", "u4", "LY01");
-	make_meta(&m[4], "ag-a", "u5", "LY01");
-	str_copy(m[4].type, sizeof(m[4].type), "tracing_request");
+	five_metas(m);
 	for (i = 0; i < 5; i++)
 		insert(f, &m[i], "x");
 	/* u1 has a and b, u2 a, u3 (agency b) a and b, u4 nothing, u5 (other type) a */
@@ -638,12 +646,7 @@ test_key_records_and_list_ids(void **state)
 
 	memset(ka, 0xa1, sizeof(ka));
 	memset(kb, 0xb2, sizeof(kb));
-	make_meta(&m[0], "ag-a", "u1", "LY01");
-	make_meta(&m[1], "ag-a", "u2", "LY01");
-	make_meta(&m[2], "ag-b", "u3", "LY01");
-	make_meta(&m[3], "ag-a", "u4", "LY01");
-	make_meta(&m[4], "ag-a", "u5", "LY01");
-	str_copy(m[4].type, sizeof(m[4].type), "tracing_request");
+	five_metas(m);
 	str_copy(m[1].sex, sizeof(m[1].sex), "male");
 	str_copy(m[1].age_band, sizeof(m[1].age_band), "6-11");
 	str_copy(m[4].age_band, sizeof(m[4].age_band), "12-14");
