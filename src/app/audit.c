@@ -35,6 +35,8 @@ struct audit_queue {
 	pthread_cond_t		 space;		/* the queue drained */
 	struct store_audit	*rows;		/* pending, without seq and hashes */
 	size_t			 n, cap;
+	struct store_audit	*spare;		/* the last batch's array, for the next */
+	size_t			 spare_cap;
 	int			 stop;
 	int			 busy;		/* a batch is being written */
 	pthread_t		 thread;
@@ -42,16 +44,34 @@ struct audit_queue {
 	struct vault		*vault;
 };
 
+/* `v` in decimal, as "%lld" writes it, into `out` (24 bytes); its length. */
+static size_t
+audit_decimal(int64_t v, char out[24])
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t n = 0, i = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		out[i++] = '-';
+	while (n > 0)
+		out[i++] = tmp[--n];
+	out[i] = '\0';
+	return i;
+}
+
 static void
 audit_hash(const struct vault *v, const struct store_audit *r, uint8_t out[32])
 {
 	char seq[24], at[24];
 	struct vault_part parts[10];
 
-	snprintf(seq, sizeof(seq), "%lld", (long long)r->seq);
-	snprintf(at, sizeof(at), "%lld", (long long)r->at);
-	parts[0] = (struct vault_part){ seq, strlen(seq) };
-	parts[1] = (struct vault_part){ at, strlen(at) };
+	parts[0] = (struct vault_part){ seq, audit_decimal(r->seq, seq) };
+	parts[1] = (struct vault_part){ at, audit_decimal(r->at, at) };
 	parts[2] = (struct vault_part){ r->user_id, strlen(r->user_id) };
 	parts[3] = (struct vault_part){ r->agency_id, strlen(r->agency_id) };
 	parts[4] = (struct vault_part){ r->action, strlen(r->action) };
@@ -182,6 +202,12 @@ audit_enqueue_or_write(struct app *a, struct store_audit *rp)
 		pthread_mutex_lock(&q->mu);
 		while (q->n >= AUDIT_QUEUE_MAX && !q->stop)
 			pthread_cond_wait(&q->space, &q->mu);
+		if (!q->stop && q->n == q->cap && q->rows == NULL && q->spare != NULL) {
+			/* the array the writer gave back: no regrowing it per batch */
+			q->rows = q->spare;
+			q->cap = q->spare_cap;
+			q->spare = NULL;
+		}
 		if (!q->stop && q->n == q->cap) {
 			size_t ncap = q->cap ? q->cap * 2 : 256;
 			void *np = realloc(q->rows, ncap * sizeof(*q->rows));
@@ -223,7 +249,7 @@ audit_writer(void *arg)
 {
 	struct audit_queue *q = arg;
 	struct store_audit *batch = NULL;
-	size_t n, i;
+	size_t n, i, cap;
 	int rc;
 
 	pthread_mutex_lock(&q->mu);
@@ -248,6 +274,7 @@ audit_writer(void *arg)
 		}
 		batch = q->rows;
 		n = q->n;
+		cap = q->cap;
 		q->rows = NULL;
 		q->n = q->cap = 0;
 		q->busy = 1;
@@ -266,10 +293,14 @@ audit_writer(void *arg)
 		}
 		for (i = 0; i < n; i++)
 			free(batch[i].fields);
-		free(batch);
-		batch = NULL;
 
 		pthread_mutex_lock(&q->mu);
+		if (q->spare == NULL && !q->stop) {
+			q->spare = batch;
+			q->spare_cap = cap;
+		} else
+			free(batch);
+		batch = NULL;
 		q->busy = 0;
 		pthread_cond_broadcast(&q->space);
 	}
@@ -331,6 +362,7 @@ app_audit_stop(struct app *a)
 	pthread_cond_destroy(&q->work);
 	pthread_cond_destroy(&q->space);
 	free(q->rows);
+	free(q->spare);
 	free(q);
 }
 

@@ -277,19 +277,65 @@ skip_ws(const char *s, size_t n, size_t i)
 	return i;
 }
 
+/* Byte classes for the scanners below: a lookup per byte instead of a chain of
+ * comparisons (the splice of a record view walks every byte of its body). */
+enum scan_kind {
+	SCAN_PLAIN = 0, SCAN_QUOTE, SCAN_ESCAPE, SCAN_CONTROL, SCAN_OPEN, SCAN_CLOSE,
+	SCAN_LITERAL	/* a character of a number, true, false or null */
+};
+
+#define P SCAN_PLAIN
+#define Q SCAN_QUOTE
+#define E SCAN_ESCAPE
+#define C SCAN_CONTROL
+#define O SCAN_OPEN
+#define X SCAN_CLOSE
+#define L SCAN_LITERAL
+
+static const unsigned char scan_class[256] = {
+	C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C,
+	C, C, C, C, C, C, C, C, C, C, C, C, C, C, C, C,
+	P, P, Q, P, P, P, P, P, P, P, P, L, P, L, L, P,
+	L, L, L, L, L, L, L, L, L, L, P, P, P, P, P, P,
+	P, P, P, P, P, L, P, P, P, P, P, P, P, P, P, P,
+	P, P, P, P, P, P, P, P, P, P, P, O, E, X, P, P,
+	P, L, P, P, P, L, L, P, P, P, P, P, L, P, L, P,
+	P, P, L, L, L, L, P, P, P, P, P, O, P, X, P, P,
+	P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P,
+	P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P,
+	P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P,
+	P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P,
+	P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P,
+	P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P,
+	P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P,
+	P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P,
+};
+#undef P
+#undef Q
+#undef E
+#undef C
+#undef O
+#undef X
+#undef L
+
 /* The index just past the string starting at s[i] == '"', or 0 when unterminated. */
 static size_t
 skip_string(const char *s, size_t n, size_t i)
 {
+	const unsigned char *u = (const unsigned char *)s;
+
 	for (i++; i < n; i++) {
-		if (s[i] == '\\') {
-			i++;
-			continue;
-		}
-		if (s[i] == '"')
+		switch (scan_class[u[i]]) {
+		case SCAN_QUOTE:
 			return i + 1;
-		if ((unsigned char)s[i] < 0x20)
+		case SCAN_ESCAPE:
+			i++;
+			break;
+		case SCAN_CONTROL:
 			return 0;
+		default:
+			break;
+		}
 	}
 	return 0;
 }
@@ -298,38 +344,42 @@ skip_string(const char *s, size_t n, size_t i)
 static size_t
 skip_value(const char *s, size_t n, size_t i)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	int depth = 0;
 
 	if (i >= n)
 		return 0;
 	if (s[i] == '"')
 		return skip_string(s, n, i);
-	if (s[i] != '{' && s[i] != '[') {
+	if (scan_class[u[i]] != SCAN_OPEN) {
 		size_t start = i;
 
 		/* literals and numbers: up to the next delimiter */
-		while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
-		    s[i] != '\t' && s[i] != '\n' && s[i] != '\r') {
-			if (strchr("0123456789+-.eEtrufalsn", s[i]) == NULL)
-				return 0;
+		while (i < n && scan_class[u[i]] == SCAN_LITERAL)
 			i++;
+		if (i == start)
+			return 0;
+		if (i == n)
+			return i;
+		switch (u[i]) {
+		case ',': case '}': case ']': case ' ': case '\t': case '\n': case '\r':
+			return i;
+		default:
+			return 0;
 		}
-		return i > start ? i : 0;
 	}
 	for (; i < n; i++) {
-		switch (s[i]) {
-		case '"':
+		switch (scan_class[u[i]]) {
+		case SCAN_QUOTE:
 			if ((i = skip_string(s, n, i)) == 0)
 				return 0;
 			i--;
 			break;
-		case '{':
-		case '[':
+		case SCAN_OPEN:
 			if (++depth > JSON_DEPTH_MAX)
 				return 0;
 			break;
-		case '}':
-		case ']':
+		case SCAN_CLOSE:
 			if (--depth == 0)
 				return i + 1;
 			break;

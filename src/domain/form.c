@@ -123,7 +123,8 @@ struct form {
 	const json_t		*one_of;	/* NULL when none */
 	struct form_field	*fields;
 	json_t			**index;	/* per field: option id -> true, or NULL */
-	size_t			*by_id;		/* field positions in strcmp order of id */
+	uint32_t		*slots;		/* hash of ids: field position + 1; 0 empty */
+	size_t			 nslots;	/* a power of two, over twice nfields */
 	size_t			 nfields;
 };
 
@@ -564,7 +565,7 @@ form_free(struct form *f)
 	}
 	free(f->fields);
 	free(f->index);
-	free(f->by_id);
+	free(f->slots);
 	json_decref(f->root);
 	free(f);
 }
@@ -756,6 +757,17 @@ load_field(struct loader *l, const json_t *def, size_t i, const struct form_fiel
 }
 
 /* Load the field list `arr` into `f`; `parent` is the subform field, if any. */
+/* FNV-1a of a field id, for the hash of ids. */
+static size_t
+field_hash(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h;
+}
+
 static int
 load_fields(struct loader *l, struct form *f, const json_t *arr,
     const struct form_field *parent)
@@ -766,10 +778,14 @@ load_fields(struct loader *l, struct form *f, const json_t *arr,
 
 	if (!json_is_array(arr) || (n = json_array_size(arr)) == 0)
 		return load_fail(l, where, "\"fields\" must be a non-empty array");
+	if (n > UINT32_MAX / 4)
+		return load_fail(l, where, "too many fields");
+	for (f->nslots = 8; f->nslots < 2 * n; f->nslots *= 2)
+		;
 	f->fields = calloc(n, sizeof(*f->fields));
 	f->index = calloc(n, sizeof(*f->index));
-	f->by_id = calloc(n, sizeof(*f->by_id));
-	if (f->fields == NULL || f->index == NULL || f->by_id == NULL)
+	f->slots = calloc(f->nslots, sizeof(*f->slots));
+	if (f->fields == NULL || f->index == NULL || f->slots == NULL)
 		return load_nomem(l);
 	for (i = 0; i < n; i++) {
 		f->nfields = i + 1;	/* so form_free sees what this one holds */
@@ -777,22 +793,18 @@ load_fields(struct loader *l, struct form *f, const json_t *arr,
 		    &f->fields[i], &f->index[i]);
 		if (rc != RC_OK)
 			return rc;
-		/* insertion into the sorted order finds a duplicate on the way */
-		for (j = i; j > 0; j--) {
-			int c = strcmp(f->fields[f->by_id[j - 1]].id, f->fields[i].id);
-
-			if (c == 0) {
-				if (parent != NULL)
-					return load_fail(l, parent->id,
-					    "duplicate field id \"%s\"", f->fields[i].id);
-				return load_fail(l, NULL, "duplicate field id \"%s\"",
+		/* into the hash of ids, where a duplicate shows on the way */
+		for (j = field_hash(f->fields[i].id) & (f->nslots - 1); f->slots[j] != 0;
+		    j = (j + 1) & (f->nslots - 1)) {
+			if (strcmp(f->fields[f->slots[j] - 1].id, f->fields[i].id) != 0)
+				continue;
+			if (parent != NULL)
+				return load_fail(l, parent->id, "duplicate field id \"%s\"",
 				    f->fields[i].id);
-			}
-			if (c < 0)
-				break;
-			f->by_id[j] = f->by_id[j - 1];
+			return load_fail(l, NULL, "duplicate field id \"%s\"",
+			    f->fields[i].id);
 		}
-		f->by_id[j] = i;
+		f->slots[j] = (uint32_t)i + 1;
 	}
 	return RC_OK;
 }
@@ -1012,20 +1024,13 @@ form_field_at(const struct form *f, size_t i)
 static long
 field_index(const struct form *f, const char *id)
 {
-	size_t lo = 0, hi = f->nfields;
+	size_t j;
 
-	/* binary search of the sorted order: every view and save asks per member */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(f->fields[f->by_id[mid]].id, id);
-
-		if (c == 0)
-			return (long)f->by_id[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	/* every view and save asks per member: one hash, mostly one comparison */
+	for (j = field_hash(id) & (f->nslots - 1); f->slots[j] != 0;
+	    j = (j + 1) & (f->nslots - 1))
+		if (strcmp(f->fields[f->slots[j] - 1].id, id) == 0)
+			return (long)f->slots[j] - 1;
 	return -1;
 }
 

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -175,6 +176,75 @@ test_json_limits_are_enforced_with_named_problem(void **state)
 	    RC_EINVALID);
 }
 
+/* json_members: each member's key and value text, in order; anything malformed is
+ * refused whole (the splice of a record view trusts only what it walked). */
+struct members_seen {
+	char	text[512];
+	size_t	len;
+};
+
+static int
+members_note(void *arg, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	struct members_seen *m = arg;
+	int n = snprintf(m->text + m->len, sizeof(m->text) - m->len, "%.*s=%.*s;",
+	    (int)klen, key, (int)vlen, val);
+
+	assert_true(n > 0 && (size_t)n < sizeof(m->text) - m->len);
+	m->len += (size_t)n;
+	return 0;
+}
+
+static void
+test_json_members_walks_and_refuses(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;	/* NULL: RC_EINVALID */
+	} cases[] = {
+		{ "{}", "" },
+		{ " { } ", "" },
+		{ "{\"a\":1}", "a=1;" },
+		{ "{\"a\":-1.5e+3,\"b\":true,\"c\":false,\"d\":null}",
+		    "a=-1.5e+3;b=true;c=false;d=null;" },
+		{ "{\"s\":\"x\\\"}{\\\\\",\"t\":\"\xd8\xb3\xd8\xa7\"}",
+		    "s=\"x\\\"}{\\\\\";t=\"\xd8\xb3\xd8\xa7\";" },
+		{ "{\"o\":{\"p\":[1,{\"q\":\"]}\"}],\"r\":{}},\"z\":[]}",
+		    "o={\"p\":[1,{\"q\":\"]}\"}],\"r\":{}};z=[];" },
+		{ "{ \"a\" : 1 , \"b\" : [ 2 , 3 ] }", "a=1;b=[ 2 , 3 ];" },
+		{ "", NULL },
+		{ "[1]", NULL },
+		{ "{\"a\":1", NULL },
+		{ "{\"a\":1}x", NULL },
+		{ "{\"a\":1,}", NULL },
+		{ "{\"a\" 1}", NULL },
+		{ "{\"a\":}", NULL },
+		{ "{\"a\":12x}", NULL },
+		{ "{\"a\":@}", NULL },
+		{ "{\"a\":\"open}", NULL },
+		{ "{\"a\":\"tab\there\"}", NULL },
+		{ "{\"a\":[1,2}", NULL },
+		{ "{a:1}", NULL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct members_seen m = { .len = 0 };
+		int rc = json_members(cases[i].in, strlen(cases[i].in), members_note, &m);
+
+		if (cases[i].want == NULL) {
+			if (rc != RC_EINVALID)
+				fail_msg("case %zu (%s): accepted", i, cases[i].in);
+			continue;
+		}
+		if (rc != RC_OK)
+			fail_msg("case %zu (%s): refused", i, cases[i].in);
+		m.text[m.len] = '\0';
+		assert_string_equal(m.text, cases[i].want);
+	}
+}
+
 /* json_write gives what jansson's own compact dump gives, for every kind of value. */
 static void
 test_json_write_matches_jansson(void **state)
@@ -292,6 +362,7 @@ main(void)
 		cmocka_unit_test(test_clock_formats_utc),
 		cmocka_unit_test(test_json_limits_are_enforced_with_named_problem),
 		cmocka_unit_test(test_json_write_matches_jansson),
+		cmocka_unit_test(test_json_members_walks_and_refuses),
 		cmocka_unit_test(test_clock_iso_agrees_with_strftime),
 	};
 

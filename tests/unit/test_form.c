@@ -166,6 +166,7 @@ test_embedded_case_form_and_all_lookups_load(void **state)
 {
 	struct fixture *f = *state;
 	const struct form_field *sex, *fam;
+	size_t i;
 
 	assert_true(f->nlookups >= 10);
 	assert_string_equal(form_id(f->cases), "case");
@@ -183,6 +184,21 @@ test_embedded_case_form_and_all_lookups_load(void **state)
 	assert_int_equal(fam->max_items, 30);
 	assert_int_equal(form_field_count(fam->subform), 10);
 	assert_null(form_field_find(f->cases, "relation"));
+	assert_null(form_field_find(f->cases, ""));
+	assert_null(form_field_find(f->cases, "sexx"));
+	assert_null(form_field_find(f->cases, "se"));
+	/* every field is found by its id, as itself (the hash of ids) */
+	for (i = 0; i < form_field_count(f->cases); i++) {
+		const struct form_field *fd = form_field_at(f->cases, i);
+
+		assert_ptr_equal(form_field_find(f->cases, fd->id), fd);
+	}
+	for (i = 0; i < form_field_count(fam->subform); i++) {
+		const struct form_field *fd = form_field_at(fam->subform, i);
+
+		assert_ptr_equal(form_field_find(fam->subform, fd->id), fd);
+		assert_null(form_field_find(f->cases, fd->id));
+	}
 	assert_non_null(forms_lookup(f->fs, "lookup-protection-concerns"));
 	assert_null(forms_lookup(f->fs, "lookup-nothing"));
 	assert_null(forms_get(f->fs, "tracing_request_nope"));
