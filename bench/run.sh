@@ -5,11 +5,12 @@
 #
 #   1. load BENCH_CASES generated fictional cases with `routecare gen` (cases/s);
 #   2. `routecare serve`: GET /api/v1/cases/{id} with wrk (req/s, p50, p99, server CPU
-#      per request), then name search (p50, p95 over BENCH_NAMES names of the loaded
-#      cases), then durable POST /api/v1/cases with wrk (201s per second), then the
-#      server's peak RSS; database size after the load and after the runs;
-#   3. the minimal libmicrohttpd server (bench/minimal.c) returning the same bytes as the
-#      GET in step 2, under the same wrk load: the floor routecare is compared to.
+#      per request), in BENCH_GET_ROUNDS turns with the minimal libmicrohttpd server
+#      (bench/minimal.c) returning the same bytes under the same load: the floor
+#      routecare is compared to, the round of median ratio reported; then name search
+#      (p50, p95 over BENCH_NAMES names of the loaded cases), then durable POST
+#      /api/v1/cases with wrk (201s per second), then the server's peak RSS; database
+#      size after the load and after the runs.
 #
 # Prints one table (metric x backend, with the goals of issue 5) and writes it with the
 # machine, versions and notes to bench/results/latest.md. bench/README.md explains
@@ -17,7 +18,8 @@
 #
 # Environment (all optional): BENCH_CASES (100000), BENCH_SEED (1), BENCH_BACKENDS
 # ("sqlite postgresql"; either alone), BENCH_SECONDS (10: each measured wrk run),
-# BENCH_WARMUP (3: seconds of wrk before the GET runs), BENCH_NAMES (200),
+# BENCH_WARMUP (3: seconds of wrk before the GET runs), BENCH_GET_ROUNDS (5: GET runs,
+# each followed by one of the minimal server), BENCH_NAMES (200),
 # BENCH_CONNECTIONS (64), BENCH_WRK_THREADS (2), BENCH_THREADS (server threads, nproc),
 # ROUTECARE_BIN (build/routecare), BENCH_DATA (SQLite only: measure an existing data
 # directory made by `routecare gen` instead of loading one; the POST run adds to it).
@@ -31,6 +33,7 @@ CASES=${BENCH_CASES:-100000}
 SEED=${BENCH_SEED:-1}
 SECS=${BENCH_SECONDS:-10}
 WARM=${BENCH_WARMUP:-3}
+GET_ROUNDS=${BENCH_GET_ROUNDS:-5}
 NAMES=${BENCH_NAMES:-200}
 CONNS=${BENCH_CONNECTIONS:-64}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
@@ -49,11 +52,11 @@ for b in ${BENCH_BACKENDS:-sqlite postgresql}; do
 	*) echo "bench: BENCH_BACKENDS: unknown backend '$b' (sqlite, postgresql)" >&2; exit 2 ;;
 	esac
 done
-for v in CASES SEED SECS WARM NAMES CONNS WRK_THREADS THREADS; do
+for v in CASES SEED SECS WARM GET_ROUNDS NAMES CONNS WRK_THREADS THREADS; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "bench: $v must be a whole number" >&2; exit 2; }
 done
-[ "$CASES" -ge 1 ] && [ "$SECS" -ge 1 ] && [ "$NAMES" -ge 1 ] ||
-    { echo "bench: BENCH_CASES, BENCH_SECONDS and BENCH_NAMES must be at least 1" >&2; exit 2; }
+[ "$CASES" -ge 1 ] && [ "$SECS" -ge 1 ] && [ "$NAMES" -ge 1 ] && [ "$GET_ROUNDS" -ge 1 ] ||
+    { echo "bench: BENCH_CASES, BENCH_SECONDS, BENCH_NAMES and BENCH_GET_ROUNDS must be at least 1" >&2; exit 2; }
 DATA_DIR=${BENCH_DATA:-}
 if [ -n "$DATA_DIR" ]; then
 	[ "$BACKENDS" = " sqlite" ] ||
@@ -119,16 +122,19 @@ cpu_ticks() {	# cpu_ticks PID: user + system CPU time of a process, in clock tic
 	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
 
-# run_get OUT URL PID: a BENCH_WARMUP s warm-up, then the measured run of GET $CASE_PATH;
-# wrk output in OUT.warm and OUT.wrk, the server's CPU ticks during the measured run in
-# OUT.cpu
-run_get() {
-	local t0
+# warm_get OUT URL: BENCH_WARMUP seconds of GET $CASE_PATH, wrk output in OUT.warm
+warm_get() {
 	if [ "$WARM" -gt 0 ]; then
 		BENCH_PATH=$CASE_PATH wrk -t"$WRK_THREADS" -c"$CONNS" -d"${WARM}s" -s bench/get.lua "$2" >"$1.warm"
 	else
 		: >"$1.warm"
 	fi
+}
+
+# run_get OUT URL PID: one measured run of GET $CASE_PATH; wrk output in OUT.wrk, the
+# server's CPU ticks during the run in OUT.cpu
+run_get() {
+	local t0
 	t0=$(cpu_ticks "$3")
 	BENCH_PATH=$CASE_PATH wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECS}s" --latency -s bench/get.lua "$2" >"$1.wrk"
 	echo $(( $(cpu_ticks "$3") - t0 )) >"$1.cpu"
@@ -273,8 +279,36 @@ bench_backend() {
 	    -H "Authorization: Bearer $rtok" "$BASE$CASE_PATH")
 	[ "$code" = 200 ] || { echo "bench: GET $CASE_PATH answered $code" >&2; exit 1; }
 	put "$b" body_bytes "$(wc -c <"$d/case.json")"
-	echo "bench[$b]: wrk -t$WRK_THREADS -c$CONNS -d${SECS}s GET /api/v1/cases/{id} ($(val "$b" body_bytes)-byte body)"
-	BENCH_TOKEN=$rtok run_get "$d/get" "$BASE$CASE_PATH" "$SPID"
+	# the floor: the same bytes from the minimal server, the same wrk load. The two are
+	# measured in turns, routecare then minimal, GET_ROUNDS times: this VM's speed
+	# drifts by a fifth over minutes (neighbours), and a drift between two lone runs
+	# moved the ratio as much as a week's work. The round of median ratio is reported.
+	echo "bench[$b]: minimal libmicrohttpd server, $THREADS threads, the same $(val "$b" body_bytes)-byte body"
+	port=$(free_port)
+	"$MINIMAL" "$port" "$THREADS" "$d/case.json" "$d/case.headers" 2>"$d/minimal.log" &
+	MPID=$!
+	wait_up "http://127.0.0.1:$port/" "$MPID" "$d/minimal.log"
+	local min_url=http://127.0.0.1:$port$CASE_PATH i
+	echo "bench[$b]: $GET_ROUNDS rounds of wrk -t$WRK_THREADS -c$CONNS -d${SECS}s GET /api/v1/cases/{id}, routecare then minimal"
+	BENCH_TOKEN=$rtok warm_get "$d/get" "$BASE$CASE_PATH"
+	BENCH_TOKEN=$rtok warm_get "$d/min" "$min_url"
+	: >"$d/rounds"
+	for i in $(seq 1 "$GET_ROUNDS"); do
+		BENCH_TOKEN=$rtok run_get "$d/get.$i" "$BASE$CASE_PATH" "$SPID"
+		BENCH_TOKEN=$rtok run_get "$d/min.$i" "$min_url" "$MPID"
+		echo "$i $(wrk_field "$d/get.$i.wrk" rps) $(wrk_field "$d/min.$i.wrk" rps)" >>"$d/rounds"
+	done
+	stop "$MPID"
+	MPID=
+	# "round ratio" sorted by ratio; the middle one (the lower middle of an even count)
+	awk '{ printf "%d %.4f\n", $1, ($3 > 0 ? $2 / $3 : 0) }' "$d/rounds" | sort -k2,2n >"$d/rounds.sorted"
+	i=$(awk -v n="$GET_ROUNDS" 'NR == int((n + 1) / 2) { print $1 }' "$d/rounds.sorted")
+	for f in wrk cpu; do
+		cp "$d/get.$i.$f" "$d/get.$f"
+		cp "$d/min.$i.$f" "$d/min.$f"
+	done
+	put "$b" get_rounds "$(awk '{ printf "%s%.0f / %.0f = %.2f", (NR > 1 ? "; " : ""), $2, $3,
+	    ($3 > 0 ? $2 / $3 : 0) }' "$d/rounds")"
 
 	# 2b. name search: names of loaded cases, from pages spread over the agency's list
 	echo "bench[$b]: name search, $NAMES names as $SEARCHER"
@@ -354,8 +388,12 @@ bench_backend() {
 	put "$b" audit_reads "$(sql "$b" "$data" "$url" \
 	    "SELECT count(*) FROM audit WHERE action = 'case.read' AND record_id = '$case_id'")"
 	# wrk's requests, the one that captured the body, and the case's GET for the templates
-	put "$b" get_requests "$(( $(wrk_field "$d/get.warm" requests) + $(wrk_field "$d/get.wrk" requests) +
-	    1 + $(grep -cx "$case_id" "$d/own.ids" || true) ))"
+	local gets
+	gets=$(wrk_field "$d/get.warm" requests)
+	for i in $(seq 1 "$GET_ROUNDS"); do
+		gets=$((gets + $(wrk_field "$d/get.$i.wrk" requests)))
+	done
+	put "$b" get_requests "$((gets + 1 + $(grep -cx "$case_id" "$d/own.ids" || true)))"
 	if "$RC" audit verify --data "$data" "${db[@]}" >"$d/verify.out" 2>"$d/verify.err"; then
 		put "$b" verify "ok ($(grep -o '[0-9]* rows' "$d/verify.out" || echo '? rows'))"
 	else
@@ -368,15 +406,7 @@ bench_backend() {
 	put "$b" get_bytes "$(bytes_per_response "$d/get")"
 	put "$b" get_err "$(wrk_field "$d/get.wrk" errors)"
 
-	# 3. the floor: the same bytes from the minimal server, the same wrk load
-	echo "bench[$b]: minimal libmicrohttpd server, $THREADS threads, the same $(val "$b" body_bytes)-byte body"
-	port=$(free_port)
-	"$MINIMAL" "$port" "$THREADS" "$d/case.json" "$d/case.headers" 2>"$d/minimal.log" &
-	MPID=$!
-	wait_up "http://127.0.0.1:$port/" "$MPID" "$d/minimal.log"
-	BENCH_TOKEN=$rtok run_get "$d/min" "http://127.0.0.1:$port$CASE_PATH" "$MPID"
-	stop "$MPID"
-	MPID=
+	# 3. the floor, measured in turns with the GET above
 	put "$b" min_rps "$(wrk_field "$d/min.wrk" rps)"
 	put "$b" min_p50 "$(wrk_field "$d/min.wrk" p50)"
 	put "$b" min_p99 "$(wrk_field "$d/min.wrk" p99)"
@@ -495,7 +525,8 @@ COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 		echo "- data: $CASES cases from \`routecare gen --seed $SEED\` (fictional), a fresh data directory per backend"
 	fi
 	echo "- load: wrk -t$WRK_THREADS -c$CONNS -d${SECS}s --latency on the same machine as the server" \
-	    "(GET after a ${WARM} s warm-up); server threads $THREADS"
+	    "(GET after a ${WARM} s warm-up, in $GET_ROUNDS rounds each followed by the minimal" \
+	    "server's, the round of median ratio shown); server threads $THREADS"
 	echo
 	printf '| %-40s | %-32s | %-32s | %-22s |\n' metric SQLite PostgreSQL "goal (issue 5)"
 	printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' $(seq 42))" "$(printf -- '-%.0s' $(seq 34))" \
@@ -533,7 +564,8 @@ COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 		echo "$b: load took $(val "$b" load_wall) s of wall time in all (data directory, demo users and" \
 		    "$CASES cases); GET body $(val "$b" body_bytes) bytes, wrk read $(val "$b" get_bytes) /" \
 		    "$(val "$b" min_bytes) bytes per response (routecare / minimal); routecare / minimal" \
-		    "server CPU per request $(val "$b" cpu_ratio)x; read audit on: $(val "$b" audit_reads)" \
+		    "server CPU per request $(val "$b" cpu_ratio)x; GET rounds, routecare / minimal" \
+		    "req/s: $(val "$b" get_rounds); read audit on: $(val "$b" audit_reads)" \
 		    "case.read rows for the case read, $(val "$b" get_requests) GET requests counted by wrk" \
 		    "(wrk does not count the ≤ $CONNS in flight when each run stops); audit verify after" \
 		    "the run: $(val "$b" verify); name search: slowest $(val "$b" search_max) ms," \

@@ -216,6 +216,8 @@ int	pg_store_migration_count(void);
  * now. RC_ENOTFOUND when `s` is in no group (never cloned, or not SQLite). */
 int	sqlite_store_group_stats(struct store *s, uint64_t *batches, uint64_t *writes,
 	    size_t *queued);
+/* The checkpoints the group's own thread ran, and how many of those failed. */
+int	sqlite_store_checkpoint_stats(struct store *s, uint64_t *runs, uint64_t *failed);
 
 /* Apply the migrations not yet applied up to `version` only (tests: an old schema). */
 int	store_migrate_upto(struct store *s, int version);

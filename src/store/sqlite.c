@@ -309,9 +309,13 @@ struct sqlite_conn {
 #define SQLITE_CACHE_KIB	8192	/* page cache of a handle's own connection */
 /* `w` writes for every thread: the pages of the blind index it touches stay cached,
  * and checkpoints come every 64 MB of WAL rather than 4 MB, so that the hot pages
- * (the ends of the record, history and audit trees) are copied back less often */
+ * (the ends of the record, history and audit trees) are copied back less often.
+ * They run on a thread of the group's own (group_checkpointer), not inside the
+ * COMMIT that crossed the mark: there, copying 16,384 pages and syncing the
+ * database file held `w`, and every writer of the server waited behind it. */
 #define GROUP_CACHE_KIB		(32 * 1024)
 #define GROUP_CHECKPOINT_PAGES	16384
+#define CHECKPOINT_CACHE_KIB	512
 
 struct group_waiter {
 	struct group_waiter	*next;
@@ -339,6 +343,17 @@ struct sqlite_group {
 	int			 wal_fd;	/* ours, for fdatasync; -1: not open yet */
 	uint64_t		 batches;	/* batches committed */
 	uint64_t		 writes;	/* writers committed in them */
+	/* the checkpointer: its thread, connection and what it is told (under `ck_mu`) */
+	pthread_mutex_t		 ck_mu;
+	pthread_cond_t		 ck_wake;
+	pthread_t		 ck_thread;
+	int			 ck_started;
+	struct sqlite_conn	 ck;
+	int			 wal_frames;	/* in the WAL after the last COMMIT on `w` */
+	int			 ck_done;	/* of those, copied by the last checkpoint */
+	int			 ck_stop;
+	uint64_t		 checkpoints;	/* run, and how many of them failed */
+	uint64_t		 ck_failed;
 };
 
 struct sqlite_store {
@@ -655,6 +670,7 @@ dyn_done(struct dyn_use *u)
 }
 
 static void	group_release(struct sqlite_group *g);
+static void	group_checkpointer_stop(struct sqlite_group *g);
 static int	sqlite_store_rollback(struct store *s);
 
 static void
@@ -672,15 +688,21 @@ sqlite_store_close(struct store *s)
 		pthread_mutex_unlock(&g->mu);
 		if (last) {
 			if (g->batches > 0)
-				log_info("sqlite: group commit: %llu writes in %llu batches",
+				log_info("sqlite: group commit: %llu writes in %llu batches, "
+				    "%llu checkpoints (%llu failed)",
 				    (unsigned long long)g->writes,
-				    (unsigned long long)g->batches);
+				    (unsigned long long)g->batches,
+				    (unsigned long long)g->checkpoints,
+				    (unsigned long long)g->ck_failed);
+			group_checkpointer_stop(g);
 			conn_close(&g->w);
 			if (g->wal_fd >= 0)
 				close(g->wal_fd);
 			pthread_mutex_destroy(&g->mu);
 			pthread_cond_destroy(&g->turn);
 			pthread_cond_destroy(&g->sync_done);
+			pthread_mutex_destroy(&g->ck_mu);
+			pthread_cond_destroy(&g->ck_wake);
 			free(g);
 		}
 	}
@@ -1235,16 +1257,91 @@ sqlite_store_rollback(struct store *s)
 	return RC_OK;
 }
 
+/* 1 when GROUP_CHECKPOINT_PAGES frames wait to be copied (with `ck_mu` held). While
+ * readers keep the WAL from starting over, it only grows: what counts is what came
+ * since the last checkpoint, or else one would run after every COMMIT. */
+static int
+group_checkpoint_due(const struct sqlite_group *g)
+{
+	int pending = g->wal_frames >= g->ck_done ? g->wal_frames - g->ck_done :
+	    g->wal_frames;	/* the WAL started over */
+
+	return pending >= GROUP_CHECKPOINT_PAGES;
+}
+
+/* After each COMMIT on `w` (SQLite's WAL hook, in place of its auto-checkpoint):
+ * note the WAL's size, and wake the checkpointer when a checkpoint is due. */
+static int
+group_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct sqlite_group *g = arg;
+
+	(void)db;
+	(void)name;
+	pthread_mutex_lock(&g->ck_mu);
+	g->wal_frames = frames;
+	if (group_checkpoint_due(g))
+		pthread_cond_signal(&g->ck_wake);
+	pthread_mutex_unlock(&g->ck_mu);
+	return SQLITE_OK;
+}
+
+/* The group's checkpoints, PASSIVE: they copy what no reader still needs into the
+ * database file and sync it, beside the writers and readers, never holding `w`. */
+static void *
+group_checkpointer(void *arg)
+{
+	struct sqlite_group *g = arg;
+	int frames, copied, src;
+
+	pthread_mutex_lock(&g->ck_mu);
+	for (;;) {
+		while (!g->ck_stop && !group_checkpoint_due(g))
+			pthread_cond_wait(&g->ck_wake, &g->ck_mu);
+		if (g->ck_stop)
+			break;
+		pthread_mutex_unlock(&g->ck_mu);
+		frames = copied = 0;
+		src = sqlite3_wal_checkpoint_v2(g->ck.db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+		    &frames, &copied);
+		pthread_mutex_lock(&g->ck_mu);
+		g->checkpoints++;
+		/* what a reader still needed stays for the next one; a failed run
+		 * waits for the next mark too rather than spinning */
+		g->wal_frames = frames;
+		g->ck_done = src == SQLITE_OK || src == SQLITE_BUSY ? copied : frames;
+		if (src != SQLITE_OK && src != SQLITE_BUSY) {
+			g->ck_failed++;
+			log_error("sqlite: checkpoint: %s", sqlite3_errmsg(g->ck.db));
+		}
+	}
+	pthread_mutex_unlock(&g->ck_mu);
+	return NULL;
+}
+
+/* Stop the checkpointer and close its connection (the group is going). */
+static void
+group_checkpointer_stop(struct sqlite_group *g)
+{
+	if (g->ck_started) {
+		pthread_mutex_lock(&g->ck_mu);
+		g->ck_stop = 1;
+		pthread_cond_signal(&g->ck_wake);
+		pthread_mutex_unlock(&g->ck_mu);
+		pthread_join(g->ck_thread, NULL);
+		g->ck_started = 0;
+	}
+	conn_close(&g->ck);
+}
+
 /* Start the group of `s` when it has none: the shared write connection. */
 static int
 group_new(struct sqlite_store *s, char *msg, size_t msgsz)
 {
 	/* `w` writes the WAL without syncing it; group_sync() syncs it before any
 	 * member of a batch hears that it committed. Checkpoints still sync. */
-	static const char checkpoint[] =
-	    "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = %d;";
+	static const char normal[] = "PRAGMA synchronous = NORMAL;";
 	struct sqlite_group *g;
-	char sql[96];
 	int rc;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL)
@@ -1256,26 +1353,42 @@ group_new(struct sqlite_store *s, char *msg, size_t msgsz)
 		free(g);
 		return RC_EINVALID;
 	}
-	if ((rc = conn_open(&g->w, s->path, GROUP_CACHE_KIB, msg, msgsz)) != RC_OK) {
-		conn_close(&g->w);
-		free(g);
-		return rc;
-	}
-	snprintf(sql, sizeof(sql), checkpoint, GROUP_CHECKPOINT_PAGES);
-	if (sqlite3_exec(g->w.db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(msg, msgsz, "cannot configure database %s: %s", s->path,
-		    sqlite3_errmsg(g->w.db));
-		conn_close(&g->w);
-		free(g);
-		return RC_EIO;
-	}
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->turn, NULL);
 	pthread_cond_init(&g->sync_done, NULL);
+	pthread_mutex_init(&g->ck_mu, NULL);
+	pthread_cond_init(&g->ck_wake, NULL);
+	if ((rc = conn_open(&g->w, s->path, GROUP_CACHE_KIB, msg, msgsz)) != RC_OK ||
+	    (rc = conn_open(&g->ck, s->path, CHECKPOINT_CACHE_KIB, msg, msgsz)) != RC_OK)
+		goto fail;
+	if (sqlite3_exec(g->w.db, normal, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(msg, msgsz, "cannot configure database %s: %s", s->path,
+		    sqlite3_errmsg(g->w.db));
+		rc = RC_EIO;
+		goto fail;
+	}
+	if (pthread_create(&g->ck_thread, NULL, group_checkpointer, g) != 0) {
+		snprintf(msg, msgsz, "cannot start the checkpoint thread");
+		rc = RC_EINTERNAL;
+		goto fail;
+	}
+	g->ck_started = 1;
+	/* replaces SQLite's auto-checkpoint on `w` */
+	sqlite3_wal_hook(g->w.db, group_wal_hook, g);
 	g->refs = 1;
 	s->g = g;
 	s->base.grouped = 1;
 	return RC_OK;
+fail:
+	group_checkpointer_stop(g);
+	conn_close(&g->w);
+	pthread_mutex_destroy(&g->mu);
+	pthread_cond_destroy(&g->turn);
+	pthread_cond_destroy(&g->sync_done);
+	pthread_mutex_destroy(&g->ck_mu);
+	pthread_cond_destroy(&g->ck_wake);
+	free(g);
+	return rc;
 }
 
 /* Another handle on the database of `s`, in its write group (made on first use). */
@@ -1316,6 +1429,20 @@ sqlite_store_group_stats(struct store *s, uint64_t *batches, uint64_t *writes,
 	*writes = g->writes;
 	*queued = g->queued;
 	pthread_mutex_unlock(&g->mu);
+	return RC_OK;
+}
+
+int
+sqlite_store_checkpoint_stats(struct store *s, uint64_t *runs, uint64_t *failed)
+{
+	struct sqlite_group *g = S(s)->g;
+
+	if (s->ops != &sqlite_ops || g == NULL)
+		return RC_ENOTFOUND;
+	pthread_mutex_lock(&g->ck_mu);
+	*runs = g->checkpoints;
+	*failed = g->ck_failed;
+	pthread_mutex_unlock(&g->ck_mu);
 	return RC_OK;
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -433,6 +434,60 @@ test_a_write_outside_a_transaction_takes_its_turn(void **state)
 	assert_int_equal(store_rollback(f->origin), RC_OK);
 }
 
+/* ---- checkpoints ------------------------------------------------------------------------ */
+
+/* Past 16,384 pages of WAL the group's own thread copies them into the database file,
+ * while writers go on: nothing waits on `w` for it, and the file grows by them. */
+static void
+test_checkpoints_run_on_their_own_thread(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t body[64 * 1024];
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	struct record_meta m;
+	struct store *c;
+	uint64_t runs = 0, failed = 0;
+	struct stat st;
+	char msg[200];
+	int i;
+
+	assert_int_equal(store_clone(f->origin, &c, msg, sizeof(msg)), RC_OK);
+	memset(body, 'x', sizeof(body));
+	assert_int_equal(stat(f->db, &st), 0);
+	assert_true(st.st_size < 8 * 1024 * 1024);
+	/* 80 MB of bodies, in batches of 20: about 20,000 pages of WAL */
+	for (i = 0; i < 1280; i++) {
+		if (i % 20 == 0)
+			assert_int_equal(store_begin(c), RC_OK);
+		make_meta(&m, NULL);
+		assert_int_equal(store_record_insert(c, &m, (const uint8_t *)"dk", 2, body,
+		    sizeof(body)), RC_OK);
+		if (i % 20 == 19)
+			assert_int_equal(store_commit(c), RC_OK);
+	}
+	for (i = 0; i < 1000 && runs == 0; i++) {
+		assert_int_equal(sqlite_store_checkpoint_stats(c, &runs, &failed), RC_OK);
+		if (runs == 0)
+			nanosleep(&pause, NULL);
+	}
+	assert_true(runs >= 1);
+	assert_int_equal(failed, 0);
+	/* the pages reached the database file while every handle was still open (it
+	 * grows only by checkpoints: until one, they are all in the WAL) */
+	for (i = 0; i < 1000; i++) {
+		assert_int_equal(stat(f->db, &st), 0);
+		if (st.st_size > 48 * 1024 * 1024)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (st.st_size <= 48 * 1024 * 1024)
+		fail_msg("the database file has %lld bytes after %llu checkpoints",
+		    (long long)st.st_size, (unsigned long long)runs);
+	assert_int_equal(sqlite_store_checkpoint_stats(f->origin, &runs, &failed), RC_OK);
+	assert_int_equal(failed, 0);
+	store_close(c);
+}
+
 /* ---- read snapshots on a grouped handle ------------------------------------------------ */
 
 /* A read snapshot on a grouped handle sees one state; a write on that handle (which
@@ -497,6 +552,8 @@ main(void)
 		    test_a_write_outside_a_transaction_takes_its_turn, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_snapshot_gives_way_to_the_handles_own_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_checkpoints_run_on_their_own_thread, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
