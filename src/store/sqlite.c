@@ -334,6 +334,7 @@ struct sqlite_ckpt {
 	int			 pages;
 	int			 wal_frames;	/* in the WAL after the last COMMIT */
 	int			 done;		/* of those, copied by the last run */
+	int			 committed;	/* a COMMIT came since the last run */
 	int			 stop;
 	uint64_t		 runs, failed;
 };
@@ -1270,14 +1271,16 @@ sqlite_store_rollback(struct store *s)
 
 /* 1 when `pages` frames wait to be copied (with `mu` held). While readers keep the
  * WAL from starting over, it only grows: what counts is what came since the last
- * checkpoint, or else one would run after every COMMIT. */
+ * checkpoint, or else one would run after every COMMIT. And only after a COMMIT:
+ * frames a long read still needs stay uncopied, and without one the thread would go
+ * round and round on them. */
 static int
 ckpt_due(const struct sqlite_ckpt *k)
 {
 	int pending = k->wal_frames >= k->done ? k->wal_frames - k->done :
 	    k->wal_frames;	/* the WAL started over */
 
-	return pending >= k->pages;
+	return k->committed && pending >= k->pages;
 }
 
 /* After each COMMIT on the watched connection (SQLite's WAL hook): note the WAL's
@@ -1291,6 +1294,7 @@ ckpt_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	(void)name;
 	pthread_mutex_lock(&k->mu);
 	k->wal_frames = frames;
+	k->committed = 1;
 	if (ckpt_due(k))
 		pthread_cond_signal(&k->wake);
 	pthread_mutex_unlock(&k->mu);
@@ -1309,6 +1313,7 @@ ckpt_run(void *arg)
 			pthread_cond_wait(&k->wake, &k->mu);
 		if (k->stop)
 			break;
+		k->committed = 0;
 		pthread_mutex_unlock(&k->mu);
 		frames = copied = 0;
 		src = sqlite3_wal_checkpoint_v2(k->conn.db, NULL, SQLITE_CHECKPOINT_PASSIVE,
