@@ -756,7 +756,6 @@ load_field(struct loader *l, const json_t *def, size_t i, const struct form_fiel
 	}
 }
 
-/* Load the field list `arr` into `f`; `parent` is the subform field, if any. */
 /* FNV-1a of a field id, for the hash of ids. */
 static size_t
 field_hash(const char *id)
@@ -768,6 +767,7 @@ field_hash(const char *id)
 	return h;
 }
 
+/* Load the field list `arr` into `f`; `parent` is the subform field, if any. */
 static int
 load_fields(struct loader *l, struct form *f, const json_t *arr,
     const struct form_field *parent)
