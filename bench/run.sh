@@ -140,6 +140,14 @@ run_get() {
 	echo $(( $(cpu_ticks "$3") - t0 )) >"$1.cpu"
 }
 
+rounds_errors() {	# rounds_errors OUT: errors of OUT.1.wrk .. OUT.GET_ROUNDS.wrk, summed
+	local i n=0
+	for i in $(seq 1 "$GET_ROUNDS"); do
+		n=$((n + $(wrk_field "$1.$i.wrk" errors)))
+	done
+	echo "$n"
+}
+
 cpu_per_request() {	# cpu_per_request OUT: server CPU microseconds per request
 	awk -v t="$(cat "$1.cpu")" -v hz="$(getconf CLK_TCK)" -v n="$(wrk_field "$1.wrk" requests)" \
 	    'BEGIN { if (n > 0) printf "%.0f\n", t / hz / n * 1e6; else print "n/a" }'
@@ -281,8 +289,9 @@ bench_backend() {
 	put "$b" body_bytes "$(wc -c <"$d/case.json")"
 	# the floor: the same bytes from the minimal server, the same wrk load. The two are
 	# measured in turns, routecare then minimal, GET_ROUNDS times: this VM's speed
-	# drifts by a fifth over minutes (neighbours), and a drift between two lone runs
-	# moved the ratio as much as a week's work. The round of median ratio is reported.
+	# drifts by about 15% from minute to minute, and two lone runs put the ratio of
+	# one binary anywhere from 0.24 to 0.37. The round of median ratio is reported;
+	# errors count over all rounds.
 	echo "bench[$b]: minimal libmicrohttpd server, $THREADS threads, the same $(val "$b" body_bytes)-byte body"
 	port=$(free_port)
 	"$MINIMAL" "$port" "$THREADS" "$d/case.json" "$d/case.headers" 2>"$d/minimal.log" &
@@ -404,7 +413,7 @@ bench_backend() {
 	put "$b" get_p99 "$(wrk_field "$d/get.wrk" p99)"
 	put "$b" get_cpu "$(cpu_per_request "$d/get")"
 	put "$b" get_bytes "$(bytes_per_response "$d/get")"
-	put "$b" get_err "$(wrk_field "$d/get.wrk" errors)"
+	put "$b" get_err "$(rounds_errors "$d/get")"
 
 	# 3. the floor, measured in turns with the GET above
 	put "$b" min_rps "$(wrk_field "$d/min.wrk" rps)"
@@ -412,7 +421,7 @@ bench_backend() {
 	put "$b" min_p99 "$(wrk_field "$d/min.wrk" p99)"
 	put "$b" min_cpu "$(cpu_per_request "$d/min")"
 	put "$b" min_bytes "$(bytes_per_response "$d/min")"
-	put "$b" min_err "$(wrk_field "$d/min.wrk" errors)"
+	put "$b" min_err "$(rounds_errors "$d/min")"
 	put "$b" get_ratio "$(awk -v a="$(val "$b" get_rps)" -v m="$(val "$b" min_rps)" \
 	    'BEGIN { if (m > 0) printf "%.2f\n", a / m; else print "n/a" }')"
 	put "$b" cpu_ratio "$(awk -v a="$(val "$b" get_cpu)" -v m="$(val "$b" min_cpu)" \
